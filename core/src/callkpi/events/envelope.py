@@ -1,0 +1,80 @@
+"""The CloudEvents 1.0 envelope shared by every callkpi event type.
+
+Each event type is an ``Envelope`` subclass whose ``type`` is a one-value
+``Literal`` and whose ``data`` is the type's own model, so one discriminated
+union validates any event in a single pass through pydantic-core.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+# How far ahead of this machine's clock an event's time may lie. Source clocks
+# drift a little; a time days ahead is a broken source or a wrong time zone.
+MAX_FUTURE_SKEW = timedelta(hours=24)
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$"
+CENTRE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+Channel = Literal["voice", "chat", "sms", "email", "social", "video", "task"]
+
+
+def _not_far_future(value: datetime) -> datetime:
+    limit = datetime.now(timezone.utc) + MAX_FUTURE_SKEW
+    if value > limit:
+        raise PydanticCustomError(
+            "time_in_future",
+            "is more than 24 hours ahead of this machine's clock (now {now}); "
+            "expected a time that has happened — check the source's clock and time zone",
+            {"now": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+        )
+    return value
+
+
+EventTime = Annotated[AwareDatetime, AfterValidator(_not_far_future)]
+
+
+class EventData(BaseModel):
+    """Base of every event type's ``data`` model: unknown fields are typos, so rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Envelope(BaseModel):
+    """CloudEvents 1.0 structured-mode attributes plus callkpi's extension attributes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Extension attributes this type cannot do without (e.g. contact events need contactid).
+    required_extensions: ClassVar[tuple[str, ...]] = ()
+
+    specversion: Literal["1.0"] = Field(description="CloudEvents specification version.")
+    id: str = Field(min_length=1, max_length=200, description="Unique per event; the idempotency key.")
+    source: str = Field(min_length=1, max_length=500, description="URI-reference of the producing system.")
+    type: str
+    time: EventTime = Field(description="When it happened, RFC 3339 with a UTC offset.")
+    datacontenttype: Literal["application/json"] = "application/json"
+    subject: str | None = None
+    dataschema: str | None = None
+    traceparent: str | None = None
+    tracestate: str | None = None
+    centre: str = Field("default", pattern=CENTRE_PATTERN, description="Tenant: the contact centre.")
+    contactid: str | None = Field(None, pattern=NAME_PATTERN, description="The interaction this is about.")
+    agentid: str | None = Field(None, pattern=NAME_PATTERN, description="The agent involved.")
+    queue: str | None = Field(None, min_length=1, max_length=128, description="Queue (skill, workgroup).")
+    channel: Channel | None = Field(None, description="Media of the interaction.")
+
+    @model_validator(mode="after")
+    def _required_extensions_present(self) -> Envelope:
+        for name in self.required_extensions:
+            if getattr(self, name) is None:
+                raise PydanticCustomError(
+                    "missing_extension",
+                    "{type} events need the extension attribute '{name}'; expected a non-empty string",
+                    {"type": self.type, "name": name},
+                )
+        return self

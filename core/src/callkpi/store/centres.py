@@ -1,0 +1,69 @@
+"""Centres (tenants): their time zone and settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection, insert, select, update
+
+from .tables import Centre
+
+DEFAULT_CENTRE = "default"
+DEFAULT_BREAK_REASONS = ("break", "lunch", "coffee", "rest")
+
+
+class CentreSettings(BaseModel):
+    """A centre's configuration, stored as JSON on its row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_region: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO country for numbers without a + prefix.")
+    break_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_BREAK_REASONS))
+    adherence_tolerance_s: float = Field(0.0, ge=0, description="State changes this close to a schedule boundary count as adherent.")
+
+
+class CentreConfig(BaseModel):
+    name: str
+    timezone: str
+    settings: CentreSettings = Field(default_factory=CentreSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        validate_timezone(value)
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def validate_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {name!r} is not an IANA time zone; expected a name such as 'Europe/Amsterdam'") from None
+
+
+def add_centre(connection: Connection, name: str, timezone_name: str, settings: CentreSettings | None = None) -> CentreConfig:
+    config = CentreConfig(name=name, timezone=timezone_name, settings=settings or CentreSettings())
+    row = {"name": name, "timezone": timezone_name, "settings": config.settings.model_dump_json(),
+           "created_at": datetime.now(timezone.utc)}
+    if connection.execute(select(Centre.name).where(Centre.name == name)).first():
+        connection.execute(update(Centre).where(Centre.name == name).values(timezone=timezone_name, settings=row["settings"]))
+    else:
+        connection.execute(insert(Centre).values(**row))
+    return config
+
+
+def ensure_default_centre(connection: Connection) -> None:
+    if not connection.execute(select(Centre.name).where(Centre.name == DEFAULT_CENTRE)).first():
+        add_centre(connection, DEFAULT_CENTRE, "UTC")
+
+
+def load_centres(connection: Connection) -> dict[str, CentreConfig]:
+    rows = connection.execute(select(Centre.name, Centre.timezone, Centre.settings)).all()
+    return {r.name: CentreConfig(name=r.name, timezone=r.timezone, settings=CentreSettings(**json.loads(r.settings))) for r in rows}

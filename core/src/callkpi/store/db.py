@@ -1,0 +1,91 @@
+"""Opening the store: engine set-up per dialect and schema migrations with Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from ..settings import Settings
+from .centres import ensure_default_centre
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    # WAL lets the server, a CLI ingest and a report use one file at once;
+    # busy_timeout makes a writer wait for another instead of failing at once.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("callkpi") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+class Store:
+    """The event store and facts in one database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = create_store_engine(url)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
+        """Open the store at ``url`` (default: the settings' database URL), migrating it
+        to the current schema first unless ``migrate`` is false."""
+        store = cls(url or Settings().database_url)
+        if migrate:
+            store.migrate()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        with self.engine.begin() as connection:
+            if self._current_revision(connection) != self._head_revision(connection):
+                command.upgrade(_alembic_config(connection), "head")
+            ensure_default_centre(connection)
+
+    def _current_revision(self, connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    def _head_revision(self, connection: Connection) -> str | None:
+        return ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,245 @@
+"""Ingest: validate, hash customer ids, append idempotently, quarantine the rest, project.
+
+One transaction per batch: events, quarantine rows and the facts they change commit
+together, so a crash mid-batch loses nothing and a re-run duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import Connection, insert, select
+
+from ..connectors import RawEvent
+from ..events import Envelope, EventValidator, InvalidEvent
+from ..plugins import CallkpiPluginManager
+from ..projector import project
+from .centres import CentreConfig, load_centres
+from .privacy import CustomerHasher
+from .tables import QuarantinedInput, StoredEvent
+
+log = logging.getLogger(__name__)
+Status = Literal["accepted", "duplicate", "quarantined", "rejected"]
+EVENT_TABLE = StoredEvent.__table__
+QUARANTINE_TABLE = QuarantinedInput.__table__
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of one input: stored, a duplicate, quarantined (with why), or rejected
+    outright (not the caller's to write, so not kept)."""
+
+    status: Status
+    event_id: str | None = None
+    reasons: tuple[str, ...] = ()
+    quarantine_id: int | None = None
+
+
+@dataclass
+class IngestSummary:
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+
+    def count(self, outcome: EventOutcome, event_type: str | None) -> None:
+        setattr(self, _SUMMARY_FIELD[outcome.status], getattr(self, _SUMMARY_FIELD[outcome.status]) + 1)
+        if outcome.status == "accepted" and event_type:
+            self.by_type[event_type] += 1
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.duplicates + self.quarantined + self.rejected
+
+
+_SUMMARY_FIELD = {"accepted": "accepted", "duplicate": "duplicates", "quarantined": "quarantined", "rejected": "rejected"}
+
+
+@dataclass
+class _Prepared:
+    raw: RawEvent
+    event: Envelope | None = None
+    body: dict[str, Any] | None = None
+    row: dict[str, Any] | None = None
+    customer: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    rejected: bool = False
+
+
+class Ingestor:
+    """Turns raw events into stored events and facts. ``allowed_centre``, when set, refuses
+    (without keeping) events of any other centre: an API key's centre binding."""
+
+    def __init__(self, store: Any, pm: CallkpiPluginManager, hasher: CustomerHasher, *,
+                 allowed_centre: str | None = None):
+        self.store = store
+        self.pm = pm
+        self.hasher = hasher
+        self.allowed_centre = allowed_centre
+        self.validator: EventValidator = pm.catalog.event_types.validator
+        self._centres: dict[str, CentreConfig] = {}
+
+    def ingest(self, raw_events: Iterable[RawEvent], batch_size: int = 2000,
+               progress: Callable[[int], None] | None = None) -> IngestSummary:
+        """Ingest a stream in batches of ``batch_size``; returns the totals."""
+        summary = IngestSummary()
+        for batch in _batches(raw_events, batch_size):
+            for prepared, outcome in self._ingest(batch):
+                summary.count(outcome, prepared.event.type if prepared.event else None)
+            if progress:
+                progress(len(batch))
+        return summary
+
+    def ingest_batch(self, batch: Sequence[RawEvent]) -> list[EventOutcome]:
+        """Ingest one batch in one transaction; one outcome per input, in order."""
+        return [outcome for _, outcome in self._ingest(batch)]
+
+    def _ingest(self, batch: Sequence[RawEvent]) -> list[tuple[_Prepared, EventOutcome]]:
+        with self.store.transaction() as connection:
+            if not self._centres:
+                self._centres = load_centres(connection)
+            prepared = [self._prepare(raw, connection) for raw in batch]
+            outcomes = self._store(connection, prepared)
+        self._announce(prepared, outcomes)
+        return list(zip(prepared, outcomes, strict=True))
+
+    def _prepare(self, raw: RawEvent, connection: Connection) -> _Prepared:
+        item = _Prepared(raw)
+        try:
+            item.event = event = self.validator.validate(raw.payload)
+        except InvalidEvent as exc:
+            item.reasons = exc.reasons
+            return item
+        if self.allowed_centre and event.centre != self.allowed_centre:
+            item.reasons, item.rejected = [f"centre = {event.centre!r}: this API key may only write events of centre {self.allowed_centre!r}"], True
+            return item
+        centre = self._centre(event.centre, connection)
+        if centre is None:
+            item.reasons = [f"centre = {event.centre!r}: no such centre; expected a configured centre "
+                            f"(add it with `callkpi centre add {event.centre} --timezone Area/City`, then replay)"]
+            return item
+        item.body = body = event.model_dump(mode="json", exclude_none=True)
+        item.customer = self._hash_customer(body, centre)
+        text = orjson.dumps(body)
+        item.row = {
+            "id": event.id, "type": event.type, "source": event.source, "time": event.time,
+            "centre": event.centre, "contactid": event.contactid, "agentid": event.agentid,
+            "queue": event.queue, "channel": event.channel, "body": text.decode(),
+            "content_hash": hashlib.sha256(text).hexdigest(),
+        }
+        return item
+
+    def _centre(self, name: str, connection: Connection) -> CentreConfig | None:
+        if name not in self._centres:
+            self._centres = load_centres(connection)
+        return self._centres.get(name)
+
+    def _hash_customer(self, body: dict[str, Any], centre: CentreConfig) -> str | None:
+        data = body.get("data", {})
+        customer = data.pop("customer", None)
+        if customer is not None:
+            data["customer_hmac"] = self.hasher.hash(customer, centre.settings.phone_region)
+        return customer
+
+    def _store(self, connection: Connection, prepared: list[_Prepared]) -> list[EventOutcome]:
+        now = datetime.now(timezone.utc)
+        ids = [p.row["id"] for p in prepared if p.row]
+        known = _stored_hashes(connection, ids)
+        outcomes: list[EventOutcome | None] = []
+        new_rows, new_bodies = [], []
+        for item in prepared:
+            outcome = self._classify(item, known)
+            if outcome is None:  # new: store it and remember it for in-batch duplicates
+                known[item.row["id"]] = (item.row["content_hash"], now)
+                new_rows.append({**item.row, "received_at": now})
+                new_bodies.append(item.body)
+                outcome = EventOutcome("accepted", item.row["id"])
+            outcomes.append(outcome)
+        if new_rows:
+            connection.execute(insert(EVENT_TABLE), new_rows)
+            project(connection, new_bodies, self._centres)
+        return self._quarantine(connection, prepared, outcomes, now)
+
+    @staticmethod
+    def _classify(item: _Prepared, known: dict[str, tuple[str, datetime]]) -> EventOutcome | None:
+        if item.rejected:
+            return EventOutcome("rejected", reasons=tuple(item.reasons))
+        if item.row is None:
+            return EventOutcome("quarantined", reasons=tuple(item.reasons))
+        stored = known.get(item.row["id"])
+        if stored is None:
+            return None
+        if stored[0] == item.row["content_hash"]:
+            return EventOutcome("duplicate", item.row["id"])
+        item.reasons = [f"id = {item.row['id']!r}: an event with this id but different content was stored at "
+                        f"{stored[1]:%Y-%m-%d %H:%M:%S} UTC; expected the same content when re-sending, or a new id"]
+        return EventOutcome("quarantined", item.row["id"], tuple(item.reasons))
+
+    @staticmethod
+    def _quarantine(connection: Connection, prepared: list[_Prepared], outcomes: list[EventOutcome],
+                    now: datetime) -> list[EventOutcome]:
+        result = []
+        for item, outcome in zip(prepared, outcomes, strict=True):
+            if outcome.status == "quarantined":
+                row = quarantine_row(item.raw, item.reasons, now, item.event)
+                qid = connection.execute(insert(QUARANTINE_TABLE).values(**row)).inserted_primary_key[0]
+                outcome = EventOutcome("quarantined", outcome.event_id or row["event_id"], outcome.reasons, qid)
+            result.append(outcome)
+        return result
+
+    def _announce(self, prepared: list[_Prepared], outcomes: list[EventOutcome]) -> None:
+        hook = self.pm.hook.callkpi_event_recorded
+        if not hook.get_hookimpls():
+            return
+        for item, outcome in zip(prepared, outcomes, strict=True):
+            if outcome.status != "accepted":
+                continue
+            stored = self.validator.validate(item.body)
+            try:
+                hook(event=stored, customer=item.customer)
+            except Exception:  # a listener's failure must not undo a committed ingest
+                log.exception("a callkpi_event_recorded hook failed for event %s", outcome.event_id)
+
+
+def _stored_hashes(connection: Connection, ids: list[str]) -> dict[str, tuple[str, datetime]]:
+    found: dict[str, tuple[str, datetime]] = {}
+    for chunk in _batches(ids, 500):
+        query = select(EVENT_TABLE.c.id, EVENT_TABLE.c.content_hash, EVENT_TABLE.c.received_at).where(EVENT_TABLE.c.id.in_(chunk))
+        found.update({row.id: (row.content_hash, row.received_at) for row in connection.execute(query)})
+    return found
+
+
+def quarantine_row(raw: RawEvent, reasons: Sequence[str], now: datetime, event: Envelope | None) -> dict[str, Any]:
+    payload = raw.payload
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else (
+        payload if isinstance(payload, str) else orjson.dumps(payload).decode())
+    event_id, centre = (event.id, event.centre) if event else _peek_identity(payload)
+    return {"received_at": now, "origin": raw.origin[:500], "raw": text, "reasons": orjson.dumps(list(reasons)).decode(),
+            "event_id": event_id, "centre": centre, "status": "open"}
+
+
+def _peek_identity(payload: bytes | str | dict[str, Any]) -> tuple[str | None, str | None]:
+    """Best effort: the id and centre of input too broken to validate, for finding it later."""
+    try:
+        data = payload if isinstance(payload, dict) else orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    event_id, centre = data.get("id"), data.get("centre")
+    return (str(event_id)[:200] if event_id is not None else None, str(centre)[:64] if centre is not None else None)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

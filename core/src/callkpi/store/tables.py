@@ -1,0 +1,176 @@
+"""The store's tables. Times are aware datetimes stored as UTC (SQLModel's UTCDateTime);
+local-time bucket columns are written by the projector, so no SQL dialect needs time zones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class StoredEvent(SQLModel, table=True):
+    """The append-only event store. ``body`` is the canonical JSON with customer ids hashed."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_contact", "centre", "contactid"),
+        Index("ix_event_agent", "centre", "agentid", "time"),
+    )
+
+    id: str = Field(primary_key=True, max_length=200)
+    type: str = Field(max_length=100, index=True)
+    source: str = Field(max_length=500)
+    time: datetime
+    centre: str = Field(max_length=64)
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    channel: str | None = Field(default=None, max_length=16)
+    body: str = Field(sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    received_at: datetime
+
+
+class QuarantinedInput(SQLModel, table=True):
+    """Input that could not be stored, kept whole with every reason so it can be fixed and replayed."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_at: datetime = Field(index=True)
+    origin: str = Field(max_length=500, description="Where it came from: file:line, API request, connector row.")
+    raw: str = Field(sa_type=Text)
+    reasons: str = Field(sa_type=Text, description="JSON list of readable reasons.")
+    event_id: str | None = Field(default=None, max_length=200, index=True)
+    centre: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="open", max_length=16, index=True, description="open, replayed or discarded.")
+    resolved_at: datetime | None = None
+
+
+class Centre(SQLModel, table=True):
+    """A contact centre (tenant) with its IANA time zone and its settings as JSON."""
+
+    __tablename__ = "centre"
+
+    name: str = Field(primary_key=True, max_length=64)
+    timezone: str = Field(max_length=64)
+    settings: str = Field(default="{}", sa_type=Text)
+    created_at: datetime
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key, stored as a SHA-256 hash; ``prefix`` identifies it in listings."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=16, description="ingest, read or admin.")
+    centre: str = Field(max_length=64)
+    label: str = Field(default="", max_length=128)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class Checkpoint(SQLModel, table=True):
+    """Where a connector stopped reading a source (file offset, API cursor …), as JSON."""
+
+    __tablename__ = "checkpoint"
+
+    connector: str = Field(primary_key=True, max_length=64)
+    source: str = Field(primary_key=True, max_length=500)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime
+
+
+class InstallationSetting(SQLModel, table=True):
+    """Facts about this installation, e.g. the fingerprint of the HMAC key its facts were made with."""
+
+    __tablename__ = "installation"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+
+
+class LocalBuckets(SQLModel):
+    """Local-time bucket columns of the centre's time zone, written by the projector."""
+
+    local_date: date | None = Field(default=None, index=True)
+    local_interval: int | None = Field(default=None, description="Minutes since local midnight of the 15-minute interval start.")
+    local_hour: int | None = None
+    local_weekday: int | None = Field(default=None, description="ISO weekday, 1 = Monday.")
+    local_week: date | None = Field(default=None, description="Monday of the local ISO week.")
+    local_month: date | None = Field(default=None, description="First day of the local month.")
+
+
+class ContactFact(LocalBuckets, table=True):
+    """One row per contact, folded from all of its events. Durations in seconds."""
+
+    __tablename__ = "fact_contact"
+    __table_args__ = (
+        Index("ix_fact_contact_customer", "centre", "customer_hmac", "offered_at"),
+        Index("ix_fact_contact_offered", "centre", "offered_at"),
+    )
+
+    centre: str = Field(primary_key=True, max_length=64)
+    contactid: str = Field(primary_key=True, max_length=128)
+    queue: str | None = Field(default=None, max_length=128, description="The queue it was first offered to.")
+    channel: str | None = Field(default=None, max_length=16)
+    direction: str | None = Field(default=None, max_length=16)
+    agentid: str | None = Field(default=None, max_length=128, description="The first agent who answered.")
+    customer_hmac: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=35)
+    offered_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    wrapup_ended_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=16, description="None while the contact is in progress.")
+    wait_s: float | None = None
+    ring_s: float | None = None
+    talk_s: float | None = None
+    hold_s: float | None = None
+    hold_count: int = 0
+    longest_hold_s: float | None = None
+    acw_s: float | None = None
+    handle_s: float | None = None
+    transfers: int = 0
+    first_response_s: float | None = None
+    disposition: str | None = Field(default=None, max_length=128)
+    resolved: bool | None = None
+    revenue: float = 0.0
+    sales: int = 0
+    next_contact_gap_s: float | None = Field(default=None, description="Seconds from this offer to the same customer's next offer.")
+
+
+class AgentIntervalFact(LocalBuckets, table=True):
+    """Per agent and 15-minute interval (UTC start): seconds in each state and schedule adherence."""
+
+    __tablename__ = "fact_agent_interval"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    interval_start: datetime = Field(primary_key=True)
+    staffed_s: float = 0.0
+    available_s: float = 0.0
+    on_contact_s: float = 0.0
+    acw_s: float = 0.0
+    not_ready_s: float = 0.0
+    breaks_started: int = 0
+    scheduled_s: float = 0.0
+    adherent_s: float = 0.0
+
+
+class AgentDimension(SQLModel, table=True):
+    """The agent dimension: who the agent is and where they sit, now."""
+
+    __tablename__ = "dim_agent"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    name: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    site: str | None = Field(default=None, max_length=128)
+    joined_at: datetime | None = None
+    left_at: datetime | None = None

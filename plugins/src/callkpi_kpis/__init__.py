@@ -1,0 +1,1 @@
+"""The standard contact-centre KPI catalogue (filled by the KPI-engine work)."""

@@ -1,0 +1,1 @@
+"""Post-call survey gateway (filled by the survey-gateway work)."""

@@ -1,0 +1,78 @@
+"""Shared fixtures: every store test runs on a SQLite file and on a real PostgreSQL database.
+
+PostgreSQL comes from CALLKPI_TEST_POSTGRES_URL (CI sets it). Each test gets its own
+database, created and dropped here. Locally, without the variable, the default server
+on 127.0.0.1 is tried; if none answers the PostgreSQL runs are skipped with the reason.
+In CI (the variable set) an unreachable server is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from callkpi.plugins import CallkpiPluginManager
+from callkpi.store.db import Store
+from callkpi.store.ingest import Ingestor
+from callkpi.store.privacy import CustomerHasher
+from callkpi.testing import TEST_HMAC_KEY
+
+LOCAL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_url() -> tuple[str | None, str]:
+    configured = os.environ.get("CALLKPI_TEST_POSTGRES_URL")
+    return (configured, "configured") if configured else (LOCAL_DEFAULT, "default")
+
+
+def _admin_engine(url: str):  # noqa: ANN202
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    return create_engine(parsed, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[object]:
+    url, how = _admin_url()
+    engine = _admin_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:  # noqa: BLE001
+        if how == "configured":
+            raise RuntimeError(f"CALLKPI_TEST_POSTGRES_URL={url} is set but unreachable: {exc}") from exc
+        pytest.skip(f"no PostgreSQL at {url} (set CALLKPI_TEST_POSTGRES_URL to run these): {exc}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin) -> Iterator[str]:  # noqa: ANN001
+    name = f"callkpi_test_{uuid.uuid4().hex[:12]}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(str(postgres_admin.url)).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path) -> Iterator[Store]:  # noqa: ANN001
+    """A migrated store, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'callkpi.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = Store.open(url)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def ingestor(store: Store, callkpi_pm: CallkpiPluginManager) -> Ingestor:
+    return Ingestor(store, callkpi_pm, CustomerHasher(TEST_HMAC_KEY))
