@@ -11,6 +11,7 @@ from .events import V1_TYPES
 
 @hookimpl
 def callkpi_register_event_types(register: Callable[..., Any]) -> None:
+    """Register every v1 event type of :data:`callkpi.events.V1_TYPES`."""
     for event_type in V1_TYPES:
         register(event_type.name, event_type.data_model, requires=event_type.requires,
                  description=event_type.description)

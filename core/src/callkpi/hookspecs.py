@@ -40,9 +40,9 @@ def callkpi_register_kpis(register: Callable[..., Any]) -> None:
 
     Fires once, when the plugin manager's catalogue is built.
 
-    :param register: call ``register(kpi)`` with a KPI declaration for each KPI. The
-        core checks its fact table, columns and formula and rejects a duplicate id,
-        naming both plugins.
+    :param register: call ``register(kpi)`` with a :class:`callkpi.kpi.model.Kpi` for
+        each KPI. The core checks its fact table, columns and formula and rejects a
+        duplicate id, naming both plugins.
     :return: nothing; register through the callback.
     """
 
@@ -63,9 +63,10 @@ def callkpi_register_connectors(register: Callable[..., Any]) -> None:
 def callkpi_register_survey_channels(register: Callable[..., Any]) -> None:
     """Register channels the survey gateway can send through (SMS providers, web).
 
-    Fires once, when the plugin manager's catalogue is built.
+    Fires once, when the survey gateway builds its channel list at start-up.
 
-    :param register: call ``register(channel)`` with a survey channel declaration.
+    :param register: call ``register(channel)`` with a survey channel declaration as
+        defined by ``callkpi_survey_gateway``.
     :return: nothing; register through the callback.
     """
 
@@ -104,7 +105,8 @@ def callkpi_configure(settings: Settings) -> None:
     """Receive the installation's settings.
 
     Fires once when the plugin manager is built, and for a plugin registered later
-    as soon as it is registered (a historic hook).
+    as soon as it is registered (a historic hook). A plugin whose implementation
+    raises is skipped with the reason.
 
     :param settings: the validated :class:`callkpi.settings.Settings`.
     :return: nothing.

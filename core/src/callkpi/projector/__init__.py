@@ -1,12 +1,65 @@
-"""Folds events into facts (placeholder interface; the projector work fills it)."""
+"""The projector: folds stored events into fact rows, inside the ingest transaction.
+
+Order independence is the contract (DESIGN.md, "Data flow" step 3): any permutation,
+duplication and batching of the same events yields the same facts. Every contact or
+agent a batch touches is therefore recomputed from all of its stored events, never
+patched. The rules live in the modules: ``contacts`` (fact_contact), ``gaps`` (the gap to
+the customer's next contact), ``agents`` and ``schedule`` (fact_agent_interval),
+``roster`` (dim_agent), ``buckets`` (local-time columns).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
+from ..store.centres import CentreConfig
+from .agent_intervals import is_agent_event, project_agents
+from .contact_facts import is_contact_event, project_contacts
+from .rebuild import rebuild
+from .roster import is_roster_event, project_roster
 
-def project(connection: Connection, events: Sequence[dict[str, Any]], centres: dict[str, Any]) -> None:
-    """Update the facts touched by ``events`` (stored bodies, just inserted) inside ``connection``'s transaction."""
+__all__ = ["project", "rebuild"]
+
+
+def project(
+    connection: Connection, events: Sequence[dict[str, Any]], centres: dict[str, CentreConfig]
+) -> None:
+    """Update the facts touched by ``events`` (stored bodies, just inserted), inside
+    ``connection``'s transaction."""
+    for name, (contacts, agents, roster) in _by_centre(events).items():
+        centre = _centre(centres, name)
+        if contacts:
+            project_contacts(connection, centre, contacts)
+        if agents:
+            project_agents(connection, centre, agents)
+        if roster:
+            project_roster(connection, name, roster)
+
+
+def _by_centre(
+    events: Sequence[dict[str, Any]],
+) -> dict[str, tuple[list[Any], list[Any], list[Any]]]:
+    grouped: dict[str, tuple[list[Any], list[Any], list[Any]]] = defaultdict(lambda: ([], [], []))
+    for body in events:
+        contacts, agents, roster = grouped[body.get("centre", "default")]
+        if is_contact_event(body):
+            contacts.append(body)
+        elif is_agent_event(body):
+            agents.append(body)
+        elif is_roster_event(body):
+            roster.append(body)
+    return grouped
+
+
+def _centre(centres: dict[str, CentreConfig], name: str) -> CentreConfig:
+    if name not in centres:
+        known = ", ".join(sorted(centres)) or "none"
+        raise KeyError(
+            f"centre = {name!r}: events of a centre that is not configured; "
+            f"expected one of: {known}"
+        )
+    return centres[name]

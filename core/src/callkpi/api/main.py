@@ -1,0 +1,50 @@
+"""The FastAPI app: ``create_app(settings)`` builds it around one store and one plugin manager."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from ..plugins import get_plugin_manager
+from ..settings import Settings
+from ..store.db import Store
+from ..store.privacy import open_hasher
+from .deps import AppState
+from .problems import install_problem_handlers
+from .routes import events, health
+
+API_PREFIX = "/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Open (and migrate) the store of ``settings`` and return the app serving it."""
+    state = open_state(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.store.dispose()
+
+    app = FastAPI(
+        title="callkpi",
+        version=__version__,
+        lifespan=lifespan,
+        description="Contact-centre KPIs from vendor-neutral events. "
+        "Errors are RFC 9457 problem details.",
+    )
+    app.state.callkpi = state
+    install_problem_handlers(app)
+    app.include_router(events.router, prefix=API_PREFIX)
+    app.include_router(health.router, prefix=API_PREFIX)
+    return app
+
+
+def open_state(settings: Settings) -> AppState:
+    store = Store.open(settings.database_url)
+    pm = get_plugin_manager(settings)
+    with store.transaction() as connection:
+        hasher = open_hasher(connection, settings)
+    return AppState(settings, store, pm, hasher)

@@ -1,0 +1,46 @@
+"""The ``callkpi`` command line: one module per command or command group."""
+
+from __future__ import annotations
+
+import typer
+
+from . import (
+    apikey,
+    centre,
+    connectors,
+    demo,
+    ingest,
+    init,
+    plugins,
+    quarantine,
+    rebuild,
+    schema,
+    serve,
+)
+from .runtime import CallkpiGroup
+
+app = typer.Typer(
+    cls=CallkpiGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="callkpi: contact-centre KPIs from vendor-neutral events.",
+)
+app.command()(init.init)
+app.command()(ingest.ingest)
+app.command()(schema.schema)
+app.command()(plugins.plugins)
+app.command()(serve.serve)
+app.command()(rebuild.rebuild)
+app.command()(demo.demo)
+app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(centre.app, name="centre")
+app.add_typer(apikey.app, name="apikey")
+connectors.mount(app)
+
+
+def main() -> None:
+    """The ``callkpi`` console script."""
+    app()
+
+
+__all__ = ["app", "main"]

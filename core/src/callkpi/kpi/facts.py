@@ -1,0 +1,116 @@
+"""The fact tables KPIs may read, and the report dimensions each one can be grouped by.
+
+Dimensions are the names of DESIGN's "Dimensions": a report asks for ``team`` or
+``interval30`` and this module turns that into a column expression of the fact table
+(``team`` and ``site`` come from ``dim_agent``, joined on centre and agent). Only
+portable SQL is used here (no date functions, no integer division), so the same
+compiled query runs on SQLite, PostgreSQL and DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, FromClause, Table, literal_column
+
+from ..store.tables import AgentDimension, AgentIntervalFact, ContactFact
+
+AGENT_DIMENSION: Table = AgentDimension.__table__
+
+# dimension name → column of the fact table holding it
+_COLUMN_DIMENSIONS = {
+    "centre": "centre",
+    "queue": "queue",
+    "channel": "channel",
+    "direction": "direction",
+    "agent": "agentid",
+    "date": "local_date",
+    "week": "local_week",
+    "month": "local_month",
+    "interval15": "local_interval",
+    "hour": "local_hour",
+    "weekday": "local_weekday",
+}
+# dimension name → minutes of the local-interval bucket it rounds down to
+_INTERVAL_DIMENSIONS = {"interval30": 30, "interval60": 60}
+_AGENT_DIMENSIONS = ("team", "site")
+
+DIMENSIONS: tuple[str, ...] = (
+    "centre",
+    "queue",
+    "channel",
+    "direction",
+    "agent",
+    "team",
+    "site",
+    "date",
+    "week",
+    "month",
+    "interval15",
+    "interval30",
+    "interval60",
+    "hour",
+    "weekday",
+)
+TIME_OF_DAY_HOURS: Mapping[str, float] = {
+    "interval15": 0.25,
+    "interval30": 0.5,
+    "interval60": 1.0,
+    "hour": 1.0,
+}
+"""How many hours of one local day a time-of-day dimension's bucket covers."""
+
+
+@dataclass(frozen=True)
+class FactTable:
+    """A fact table KPIs can aggregate: its SQLAlchemy table and the local-date column periods filter on."""
+
+    name: str
+    table: Table
+    date_column: str = "local_date"
+
+    @property
+    def columns(self) -> frozenset[str]:
+        return frozenset(self.table.columns.keys())
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The report dimensions this table can be grouped by, in DESIGN's order."""
+        return tuple(name for name in DIMENSIONS if self._supports(name))
+
+    def _supports(self, dimension: str) -> bool:
+        if dimension in _AGENT_DIMENSIONS:
+            return "agentid" in self.columns
+        if dimension in _INTERVAL_DIMENSIONS:
+            return "local_interval" in self.columns
+        return _COLUMN_DIMENSIONS[dimension] in self.columns
+
+    def dimension(self, name: str) -> ColumnElement:
+        """The expression for dimension ``name`` (which :attr:`dimensions` must contain)."""
+        if name in _AGENT_DIMENSIONS:
+            return AGENT_DIMENSION.c[name]
+        if name in _INTERVAL_DIMENSIONS:
+            minutes = self.table.c.local_interval
+            # a literal, not a bound parameter: GROUP BY must repeat the select's expression exactly
+            return minutes - minutes % literal_column(str(_INTERVAL_DIMENSIONS[name]))
+        return self.table.c[_COLUMN_DIMENSIONS[name]]
+
+    def source(self, dimensions: tuple[str, ...]) -> FromClause:
+        """The FROM clause: the fact table, joined to ``dim_agent`` when team or site is asked for."""
+        if not set(dimensions) & set(_AGENT_DIMENSIONS):
+            return self.table
+        condition = (AGENT_DIMENSION.c.centre == self.table.c.centre) & (
+            AGENT_DIMENSION.c.agentid == self.table.c.agentid
+        )
+        return self.table.outerjoin(AGENT_DIMENSION, condition)
+
+
+FACT_TABLES: dict[str, FactTable] = {
+    fact.name: fact
+    for fact in (
+        FactTable("fact_contact", ContactFact.__table__),
+        FactTable("fact_agent_interval", AgentIntervalFact.__table__),
+    )
+}
+"""Fact tables by name. The work that adds a fact table (surveys, cases …) adds it here."""

@@ -1,0 +1,118 @@
+"""What a report asks for and what it returns: stable, plain structures for the CLI, the API and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KpiSelection:
+    """One KPI in a report: its id, the variant (``None``: the default), parameter
+    overrides (``{"threshold_s": 30}``) and a target overriding the KPI's default."""
+
+    kpi: str
+    variant: str | None = None
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    target: float | None = None
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """KPIs × dimensions × local-date period (inclusive) × centre (``None``: every centre)."""
+
+    kpis: tuple[KpiSelection | str, ...]
+    date_from: date
+    date_to: date
+    group_by: tuple[str, ...] = ()
+    centre: str | None = None
+
+    def selections(self) -> tuple[KpiSelection, ...]:
+        """The KPIs asked for, plain ids turned into default selections."""
+        return tuple(KpiSelection(k) if isinstance(k, str) else k for k in self.kpis)
+
+
+@dataclass(frozen=True)
+class KpiColumn:
+    """A KPI as computed in this report: which variant, with which parameters, against which target."""
+
+    key: str
+    kpi: str
+    title: str
+    unit: str
+    variant: str
+    parameters: Mapping[str, float]
+    higher_is_better: bool | None
+    target: float | None
+    min_sample: int
+
+
+@dataclass(frozen=True)
+class KpiValue:
+    """One KPI's value in one row. ``value`` is ``None`` when there is no data (a zero
+    denominator); ``n`` is the sample size; ``met`` is ``None`` without a value or a target
+    or a direction; ``enough_sample`` is false when ``n`` is below the KPI's minimum."""
+
+    key: str
+    value: float | None
+    n: float
+    unit: str
+    variant: str
+    parameters: Mapping[str, float]
+    target: float | None
+    met: bool | None
+    enough_sample: bool
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """The dimension values of one group and the value of every KPI for it, by column key."""
+
+    dimensions: Mapping[str, Any]
+    values: Mapping[str, KpiValue]
+
+    def __getitem__(self, key: str) -> float | None:
+        return self.values[key].value
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of :func:`callkpi.kpi.run_report`: one column per KPI asked for, rows sorted by dimensions."""
+
+    request: ReportRequest
+    columns: tuple[KpiColumn, ...]
+    rows: tuple[ReportRow, ...]
+
+    def row(self, **dimensions: Any) -> ReportRow:
+        """The row with exactly these dimension values, or ``KeyError`` naming them."""
+        for row in self.rows:
+            if dict(row.dimensions) == dimensions:
+                return row
+        raise KeyError(
+            f"no report row with {dimensions!r}; rows: {[dict(r.dimensions) for r in self.rows]}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dates as ISO text)."""
+        return _jsonable(
+            {
+                "columns": [asdict(c) for c in self.columns],
+                "rows": [
+                    {
+                        "dimensions": dict(r.dimensions),
+                        "values": {k: asdict(v) for k, v in r.values.items()},
+                    }
+                    for r in self.rows
+                ],
+            }
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,274 @@
+"""Checking a KPI declaration at registration, so a broken plugin fails there and not mid-report.
+
+Every message names the plugin, the KPI, the field, the value and the fix. The formula
+is a Python callable, so it is *probed*: called with every measure at 1, and with every
+measure empty (counts and sums 0, minima and maxima ``None``), while recording which
+measures and parameters it reads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import FACT_TABLES
+from .model import AGGREGATES, OPERATORS, PERIOD_HOURS, UNITS, Kpi, Measure, Param, Parameter
+from .variants import VariantSpec, filter_params, merged, used
+
+KPI_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class InvalidKpi(ValueError):
+    """A KPI declaration (or a request for one) that cannot be computed; the message says why and how to fix it."""
+
+
+@dataclass
+class _Recorder(Mapping[str, Any]):
+    """A read-only mapping that remembers every key asked for, known or not."""
+
+    values: Mapping[str, Any]
+    asked: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+
+    def __getitem__(self, key: str) -> Any:
+        self.asked.add(key)
+        if key not in self.values:
+            self.unknown.add(key)
+            raise KeyError(key)
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self.values else self._missing(key, default)
+
+    def _missing(self, key: str, default: Any) -> Any:
+        self.asked.add(key)
+        self.unknown.add(key)
+        return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def validate(kpi: Kpi, plugin: str) -> dict[str, VariantSpec]:
+    """Check ``kpi`` and return its variants by name, or raise :class:`InvalidKpi`."""
+    if not isinstance(kpi, Kpi):
+        raise InvalidKpi(f"plugin {plugin!r} registered {kpi!r}; expected a callkpi.kpi.Kpi")
+    where = f"plugin {plugin!r}, KPI {kpi.id!r}"
+    _check_header(kpi, where)
+    _check_parameters(kpi.parameters, where)
+    names = [kpi.default_variant, *(v.name for v in kpi.variants)]
+    _unique(names, f"{where}: variant", "rename one")
+    specs = [merged(kpi, None), *(merged(kpi, v) for v in kpi.variants)]
+    return {spec.name: _checked_variant(spec, where) for spec in specs}
+
+
+def _fail(where: str, message: str) -> InvalidKpi:
+    return InvalidKpi(f"{where}: {message}")
+
+
+def _check_header(kpi: Kpi, where: str) -> None:
+    checks = [
+        (
+            KPI_ID.match(kpi.id or ""),
+            f"id = {kpi.id!r}; expected lower-case letters, digits and '_', starting with a letter",
+        ),
+        (kpi.unit in UNITS, f"unit = {kpi.unit!r}; expected one of {', '.join(UNITS)}"),
+        (kpi.fact in FACT_TABLES, f"fact = {kpi.fact!r}; expected one of {', '.join(FACT_TABLES)}"),
+        (
+            kpi.higher_is_better in (True, False, None),
+            f"higher_is_better = {kpi.higher_is_better!r}; expected True, False or None",
+        ),
+        (
+            callable(kpi.formula),
+            f"formula = {kpi.formula!r}; expected a callable (measures, parameters) -> number or None",
+        ),
+        (bool(kpi.measures), "measures = (); expected at least one Measure"),
+        (
+            isinstance(kpi.min_sample, int) and kpi.min_sample >= 0,
+            f"min_sample = {kpi.min_sample!r}; expected a whole number ≥ 0",
+        ),
+        (
+            kpi.target is None or _is_number(kpi.target),
+            f"target = {kpi.target!r}; expected a number or None",
+        ),
+        (
+            bool(kpi.title and kpi.definition),
+            "title and definition must not be empty; expected a title and one paragraph",
+        ),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise _fail(where, message)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _unique(names: list[str], what: str, fix: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InvalidKpi(f"{what} {name!r} is declared twice; {fix}")
+        seen.add(name)
+
+
+def _check_parameters(parameters: tuple[Parameter, ...], where: str) -> None:
+    _unique([p.name for p in parameters], f"{where}: parameter", "remove one")
+    for parameter in parameters:
+        if not NAME.match(parameter.name):
+            raise _fail(
+                where,
+                f"parameter name {parameter.name!r}; expected lower-case letters, digits and '_'",
+            )
+        check_parameter_value(
+            parameter, parameter.default, f"{where}: parameter {parameter.name} default"
+        )
+
+
+def check_parameter_value(parameter: Parameter, value: Any, what: str) -> float:
+    """Return ``value`` if it is a valid value of ``parameter``, else raise naming ``what``."""
+    if not _is_number(value) or value < parameter.minimum:
+        raise InvalidKpi(f"{what} = {value!r}; expected a number ≥ {parameter.minimum:g}")
+    return value
+
+
+def _checked_variant(spec: VariantSpec, where: str) -> VariantSpec:
+    where = f"{where}, variant {spec.name!r}"
+    declared = {p.name: p for p in spec.kpi.parameters}
+    for name, value in spec.defaults.items():
+        if name not in declared:
+            raise _fail(
+                where,
+                f"parameters sets {name!r}, which the KPI does not declare; declared: {_names(declared)}",
+            )
+        check_parameter_value(declared[name], value, f"{where}: parameter {name}")
+    if spec.unit not in UNITS:
+        raise _fail(where, f"unit = {spec.unit!r}; expected one of {', '.join(UNITS)}")
+    _unique([m.name for m in spec.measures.values()], f"{where}: measure", "rename one")
+    for measure in spec.measures.values():
+        _check_measure(measure, declared, f"{where}, measure {measure.name!r}")
+    if not spec.sample or not set(spec.sample) <= set(spec.measures):
+        raise _fail(
+            where,
+            f"sample = {spec.sample!r}; expected names of its measures ({_names(spec.measures)})",
+        )
+    measures_read, params_read = _probe(spec, where)
+    return used(spec, measures_read, params_read)
+
+
+def _names(items: Mapping[str, Any]) -> str:
+    return ", ".join(sorted(items)) or "none"
+
+
+def _check_measure(measure: Measure, parameters: Mapping[str, Parameter], where: str) -> None:
+    if not NAME.match(measure.name) or measure.name == PERIOD_HOURS:
+        raise _fail(
+            where,
+            f"name {measure.name!r}; expected lower-case letters, digits and '_' (not {PERIOD_HOURS!r})",
+        )
+    if measure.aggregate not in AGGREGATES:
+        raise _fail(
+            where, f"aggregate = {measure.aggregate!r}; expected one of {', '.join(AGGREGATES)}"
+        )
+    if measure.fact not in FACT_TABLES:
+        raise _fail(where, f"fact = {measure.fact!r}; expected one of {', '.join(FACT_TABLES)}")
+    if measure.aggregate != "count" and not measure.columns:
+        raise _fail(where, f"a {measure.aggregate} needs a column; expected column='…'")
+    for column in measure.columns:
+        _check_column(column, measure.fact, where)
+    for condition in measure.filter:
+        _check_condition(condition, measure.fact, parameters, where)
+
+
+def _check_column(column: Any, fact: str, where: str) -> None:
+    if column not in FACT_TABLES[fact].columns:
+        known = ", ".join(sorted(FACT_TABLES[fact].columns))
+        raise _fail(where, f"column {column!r} is not a column of {fact}; expected one of {known}")
+
+
+def _check_condition(
+    condition: Any, fact: str, parameters: Mapping[str, Parameter], where: str
+) -> None:
+    if not isinstance(condition, tuple) or len(condition) not in (2, 3):
+        raise _fail(
+            where,
+            f"filter condition {condition!r}; expected (column, operator, value) or (column, 'is null'/'not null')",
+        )
+    _check_column(condition[0], fact, where)
+    operator, has_value = condition[1], len(condition) == 3
+    if operator not in OPERATORS or has_value == (operator in ("is null", "not null")):
+        raise _fail(
+            where,
+            f"filter {condition!r}: operator {operator!r}; expected one of {', '.join(OPERATORS)}, "
+            "with a value except for 'is null' and 'not null'",
+        )
+    value = condition[2] if has_value else None
+    if operator in ("in", "not in") and not isinstance(value, tuple | list | frozenset):
+        raise _fail(where, f"filter {condition!r}: {operator!r} needs a tuple of values")
+    if isinstance(value, Param) and value.name not in parameters:
+        raise _fail(
+            where,
+            f"filter {condition!r} names parameter {value.name!r}, which the KPI does not declare; "
+            f"declared: {_names(parameters)} (add Parameter({value.name!r}, default))",
+        )
+
+
+def _probe(spec: VariantSpec, where: str) -> tuple[set[str], set[str]]:
+    """Call the formula on full and on empty data; return the measures and parameters it read."""
+    full = {name: 1.0 for name in spec.measures} | {PERIOD_HOURS: 1.0}
+    empty = {
+        name: None if m.aggregate in ("min", "max") else 0 for name, m in spec.measures.items()
+    } | {PERIOD_HOURS: 0.0}
+    measures_read, params_read = set(), set()
+    for label, values in (
+        ("every measure 1", full),
+        ("no data (counts and sums 0, min/max None)", empty),
+    ):
+        measures, params = _Recorder(values), _Recorder(dict(spec.defaults))
+        try:
+            result = spec.formula(measures, params)
+        except Exception as exc:
+            raise _probe_error(spec, measures, params, label, exc, where) from None
+        if result is not None and not _is_number(result):
+            raise _fail(
+                where, f"formula returned {result!r} with {label}; expected a number or None"
+            )
+        measures_read |= measures.asked
+        params_read |= params.asked
+    return measures_read, params_read | set(filter_params(spec.measures))
+
+
+def _probe_error(
+    spec: VariantSpec,
+    measures: _Recorder,
+    params: _Recorder,
+    label: str,
+    exc: Exception,
+    where: str,
+) -> InvalidKpi:
+    if measures.unknown:
+        name = sorted(measures.unknown)[0]
+        return _fail(
+            where,
+            f"formula reads measure {name!r}, which is not declared; declared: "
+            f"{_names(spec.measures)} (add Measure({name!r}, …) or fix the name)",
+        )
+    if params.unknown:
+        name = sorted(params.unknown)[0]
+        return _fail(
+            where,
+            f"formula reads parameter {name!r}, which is not declared; declared: {_names(spec.defaults)}",
+        )
+    return _fail(
+        where,
+        f"formula raised {type(exc).__name__}: {exc} with {label}; expected a number or None "
+        "(use callkpi.kpi.divide/percent: a zero denominator is None, no data)",
+    )

@@ -1,0 +1,80 @@
+"""A KPI resolved per variant: the measures, formula and parameters one variant really uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from .model import PERIOD_HOURS, Formula, Kpi, Measure, Param, Variant
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One computable variant of a KPI. ``defaults`` holds only the parameters this
+    variant's filters and formula read, so a report prints no parameter that does not matter."""
+
+    kpi: Kpi
+    name: str
+    description: str
+    measures: Mapping[str, Measure]
+    formula: Formula
+    defaults: Mapping[str, float]
+    sample: tuple[str, ...]
+    unit: str
+    uses_period_hours: bool = False
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The fact tables this variant reads, its KPI's own first."""
+        names = {m.fact or self.kpi.fact for m in self.measures.values()}
+        return tuple(sorted(names, key=lambda name: (name != self.kpi.fact, name)))
+
+
+def merged(kpi: Kpi, variant: Variant | None) -> VariantSpec:
+    """The KPI's declaration with ``variant`` applied (``None``: the default variant),
+    every parameter default still present; :func:`used` narrows it after probing."""
+    measures = {m.name: replace(m, fact=m.fact or kpi.fact) for m in kpi.measures}
+    if variant is None:
+        return VariantSpec(
+            kpi,
+            kpi.default_variant,
+            "the KPI's default definition",
+            measures,
+            kpi.formula,
+            {p.name: p.default for p in kpi.parameters},
+            _sample(kpi.sample, kpi),
+            kpi.unit,
+        )
+    measures.update({m.name: replace(m, fact=m.fact or kpi.fact) for m in variant.measures})
+    defaults = {p.name: p.default for p in kpi.parameters} | dict(variant.parameters)
+    return VariantSpec(
+        kpi,
+        variant.name,
+        variant.description,
+        measures,
+        variant.formula or kpi.formula,
+        defaults,
+        _sample(variant.sample or kpi.sample, kpi),
+        variant.unit or kpi.unit,
+    )
+
+
+def _sample(sample: str | tuple[str, ...] | None, kpi: Kpi) -> tuple[str, ...]:
+    if sample is None:
+        return (kpi.measures[0].name,) if kpi.measures else ()
+    return (sample,) if isinstance(sample, str) else tuple(sample)
+
+
+def filter_params(measures: Mapping[str, Measure]) -> Iterator[str]:
+    """Names of the parameters the measures' filters refer to."""
+    for measure in measures.values():
+        for condition in measure.filter:
+            if len(condition) == 3 and isinstance(condition[2], Param):
+                yield condition[2].name
+
+
+def used(spec: VariantSpec, formula_measures: set[str], formula_params: set[str]) -> VariantSpec:
+    """``spec`` narrowed to what its filters and formula read (as found by probing the formula)."""
+    names = set(filter_params(spec.measures)) | formula_params
+    defaults = {name: value for name, value in spec.defaults.items() if name in names}
+    return replace(spec, defaults=defaults, uses_period_hours=PERIOD_HOURS in formula_measures)

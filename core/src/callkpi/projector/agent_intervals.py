@@ -1,0 +1,132 @@
+"""Rewriting the ``fact_agent_interval`` rows that a batch's agent events change.
+
+New state events between an agent's stored state events at P (the last before the batch's
+earliest) and N (the first after its latest) change only the episodes in [P, N]; a
+schedule changes only the time its segments cover. That span, widened by the adherence
+tolerance and rounded out to whole intervals, is the window whose rows are deleted and
+computed again from the stored events: the state events from the last one at or before
+the window's start (minus tolerance) to the first one at or after its end (plus
+tolerance), and every schedule of the agent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, select
+
+from ..store.centres import CentreConfig
+from ..store.tables import AgentIntervalFact, StoredEvent
+from .agent_queries import STATE, Span, neighbour_times, states_around
+from .agents import Window, interval_rows
+from .buckets import ceil_interval, floor_interval
+from .schedule import segments
+from .timeline import parse_time, timeline
+from .upsert import chunks, upsert
+
+SCHEDULE = "schedule.published"
+AGENT_TYPES = frozenset((STATE, SCHEDULE))
+EVENTS = StoredEvent.__table__
+FACTS = AgentIntervalFact.__table__
+_DELETE_WINDOW = delete(FACTS).where(
+    FACTS.c.centre == bindparam("k_centre"),
+    FACTS.c.agentid == bindparam("k_agentid"),
+    FACTS.c.interval_start >= bindparam("k_start"),
+    FACTS.c.interval_start < bindparam("k_end"),
+)
+
+
+def is_agent_event(body: dict[str, Any]) -> bool:
+    return body["type"] in AGENT_TYPES and "agentid" in body
+
+
+def project_agents(
+    connection: Connection, centre: CentreConfig, bodies: list[dict[str, Any]]
+) -> None:
+    """Rewrite the interval rows changed by the state and schedule events in ``bodies``
+    (all of one centre)."""
+    tolerance = timedelta(seconds=centre.settings.adherence_tolerance_s)
+    windows = {
+        agentid: Window(floor_interval(start - tolerance), ceil_interval(end + tolerance))
+        for agentid, (start, end) in _changed_spans(connection, centre.name, bodies).items()
+    }
+    reach = {agentid: (w.start - tolerance, w.end + tolerance) for agentid, w in windows.items()}
+    states = states_around(connection, centre.name, reach)
+    schedules = _stored_schedules(connection, centre.name, list(windows))
+    rows = [
+        row
+        for agentid, window in windows.items()
+        for row in interval_rows(
+            centre.name,
+            agentid,
+            window,
+            timeline(states[agentid], {}),
+            timeline(schedules[agentid], {}),
+            centre.settings,
+            centre.zone,
+        )
+    ]
+    connection.execute(
+        _DELETE_WINDOW,
+        [
+            {
+                "k_centre": centre.name,
+                "k_agentid": agentid,
+                "k_start": window.start,
+                "k_end": window.end,
+            }
+            for agentid, window in windows.items()
+        ],
+    )
+    upsert(connection, FACTS, rows)
+
+
+def _changed_spans(
+    connection: Connection, centre: str, bodies: list[dict[str, Any]]
+) -> dict[str, Span]:
+    state_times: dict[str, list[datetime]] = defaultdict(list)
+    planned: dict[str, list[datetime]] = defaultdict(list)
+    for body in bodies:
+        if body["type"] == STATE:
+            state_times[body["agentid"]].append(parse_time(body["time"]))
+        else:
+            planned[body["agentid"]] += [
+                moment for piece in segments(body["data"]) for moment in piece[:2]
+            ]
+    batch = {agentid: (min(times), max(times)) for agentid, times in state_times.items()}
+    around = neighbour_times(connection, centre, batch)
+    spans = {
+        agentid: (around[agentid][0] or start, around[agentid][1] or end)
+        for agentid, (start, end) in batch.items()
+    }
+    for agentid, moments in planned.items():
+        spans[agentid] = _hull(spans.get(agentid), (min(moments), max(moments)))
+    return spans
+
+
+def _hull(span: Span | None, other: Span) -> Span:
+    return other if span is None else (min(span[0], other[0]), max(span[1], other[1]))
+
+
+def _stored_schedules(
+    connection: Connection, centre: str, agentids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if not _has_schedules(connection, centre):
+        return found
+    for chunk in chunks(sorted(agentids)):
+        query = select(EVENTS.c.agentid, EVENTS.c.body).where(
+            EVENTS.c.type == SCHEDULE, EVENTS.c.centre == centre, EVENTS.c.agentid.in_(chunk)
+        )
+        for agentid, body in connection.execute(query):
+            found[agentid].append(orjson.loads(body))
+    return found
+
+
+def _has_schedules(connection: Connection, centre: str) -> bool:
+    # Most centres publish no schedules: one indexed probe spares them the schedule query.
+    probe = select(EVENTS.c.id).where(EVENTS.c.type == SCHEDULE, EVENTS.c.centre == centre).limit(1)
+    return connection.execute(probe).first() is not None

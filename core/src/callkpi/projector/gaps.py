@@ -1,0 +1,80 @@
+"""The gap from each contact to the same customer's next contact (``next_contact_gap_s``).
+
+A contact's gap depends on its customer's other contacts, so whenever a batch adds or
+changes contacts, every contact of each customer involved (same centre, same
+``customer_hmac``) is re-ranked by (offered_at, contactid): one query per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from ..store.tables import ContactFact
+from .upsert import chunks
+
+FACTS = ContactFact.__table__
+_SET_GAP = (
+    update(FACTS)
+    .where(FACTS.c.centre == bindparam("k_centre"), FACTS.c.contactid == bindparam("k_contactid"))
+    .values(next_contact_gap_s=bindparam("gap"))
+)
+
+
+def apply_gaps(
+    connection: Connection, centre: str, facts: dict[str, dict[str, Any]], customers: Iterable[str]
+) -> None:
+    """Set the gap on ``facts`` (rows about to be written); update stored contacts whose gap
+    changed."""
+    stored = _stored_contacts(connection, centre, customers, skip=facts)
+    offers: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for contactid, (customer, offered_at, _) in stored.items():
+        offers[customer].append((offered_at, contactid))
+    for contactid, row in facts.items():
+        row["next_contact_gap_s"] = None
+        if row["customer_hmac"] is not None and row["offered_at"] is not None:
+            offers[row["customer_hmac"]].append((row["offered_at"], contactid))
+    changed = []
+    for contactid, gap in _gaps(offers):
+        if contactid in facts:
+            facts[contactid]["next_contact_gap_s"] = gap
+        elif stored[contactid][2] != gap:
+            changed.append({"k_centre": centre, "k_contactid": contactid, "gap": gap})
+    if changed:
+        connection.execute(_SET_GAP, changed)
+
+
+def _stored_contacts(
+    connection: Connection, centre: str, customers: Iterable[str], skip: dict[str, Any]
+) -> dict[str, tuple[str, datetime, float | None]]:
+    found = {}
+    for chunk in chunks(sorted(customers)):
+        query = select(
+            FACTS.c.contactid, FACTS.c.customer_hmac, FACTS.c.offered_at, FACTS.c.next_contact_gap_s
+        ).where(
+            FACTS.c.centre == centre,
+            FACTS.c.customer_hmac.in_(chunk),
+            FACTS.c.offered_at.is_not(None),
+        )
+        found.update(
+            {
+                r.contactid: (r.customer_hmac, r.offered_at, r.next_contact_gap_s)
+                for r in connection.execute(query)
+                if r.contactid not in skip
+            }
+        )
+    return found
+
+
+def _gaps(offers: dict[str, list[tuple[datetime, str]]]) -> Iterable[tuple[str, float | None]]:
+    for contacts in offers.values():
+        contacts.sort()
+        for (offered_at, contactid), following in zip(contacts, [*contacts[1:], None], strict=True):
+            yield (
+                contactid,
+                None if following is None else (following[0] - offered_at).total_seconds(),
+            )

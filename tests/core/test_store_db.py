@@ -1,0 +1,125 @@
+"""The store's database: migrations equal the models, SQLite in WAL mode with several
+writing processes, and the HMAC key that keeps customer numbers out of it."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+
+import callkpi.store.tables  # noqa: F401 - puts every table on SQLModel.metadata
+from callkpi.connectors import RawEvent
+from callkpi.plugins import get_plugin_manager
+from callkpi.settings import Settings
+from callkpi.store.centres import CentreSettings, add_centre
+from callkpi.store.db import Store
+from callkpi.store.ingest import Ingestor
+from callkpi.store.privacy import CustomerHasher, MissingKey, key_fingerprint, open_hasher
+from callkpi.store.tables import StoredEvent
+from callkpi.testing import TEST_HMAC_KEY, event_factory
+
+KEY_A, KEY_B = "aa" * 32, "bb" * 32
+
+
+def test_migrations_produce_exactly_the_models(store: Store):
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_sqlite_store_runs_in_wal_mode(tmp_path: Path):
+    path = tmp_path / "callkpi.db"
+    Store.open(f"sqlite:///{path}").dispose()
+    # WAL is a property of the file, so a plain sqlite3 connection sees it too.
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def ingest_in_own_process(url: str, worker: int, events: int, start: Any) -> None:
+    """One writer: its own engine, plugin manager and ingestor, small batches so that
+    its transactions interleave with the other writer's."""
+    store = Store.open(url)
+    ingestor = Ingestor(store, get_plugin_manager(Settings()), CustomerHasher(TEST_HMAC_KEY))
+    make = event_factory(source=f"worker-{worker}")
+    raw = [RawEvent(json.dumps(make("contact.offered", f"2026-01-05T09:{n % 60:02d}:00Z",
+                                    contactid=f"w{worker}-c{n}", queue="sales")), f"w{worker}:{n}")
+           for n in range(events)]
+    start.wait(timeout=60)
+    summary = ingestor.ingest(raw, batch_size=10)
+    store.dispose()
+    if summary.accepted != events:
+        raise SystemExit(f"worker {worker} stored {summary.accepted} of {events}")
+
+
+def test_two_processes_write_one_sqlite_file_at_once(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'callkpi.db'}"
+    Store.open(url).dispose()
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(2)
+    workers = [spawn.Process(target=ingest_in_own_process, args=(url, n, 300, start))
+               for n in (1, 2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    store = Store.open(url)
+    with store.transaction() as connection:
+        stored = connection.execute(select(func.count()).select_from(StoredEvent)).scalar_one()
+    store.dispose()
+    assert stored == 600  # 2 workers × 300 distinct events, none lost
+
+
+def test_fresh_store_creates_a_key_file_only_its_owner_can_read(store: Store, tmp_path: Path):
+    key_file = tmp_path / "keys" / "callkpi.key"
+    with store.transaction() as connection:
+        open_hasher(connection, Settings(key_file=key_file))
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert len(bytes.fromhex(key_file.read_text().strip())) == 32  # a 256-bit key
+
+
+def test_store_refuses_another_key_naming_both_fingerprints(store: Store):
+    with store.transaction() as connection:
+        open_hasher(connection, Settings(hmac_key=KEY_A))
+    with pytest.raises(MissingKey) as raised, store.transaction() as connection:
+        open_hasher(connection, Settings(hmac_key=KEY_B))
+    fingerprint_a = key_fingerprint(bytes.fromhex(KEY_A))
+    fingerprint_b = key_fingerprint(bytes.fromhex(KEY_B))
+    assert f"fingerprint {fingerprint_a}, this key {fingerprint_b}" in str(raised.value)
+
+
+def test_store_without_its_key_refuses_to_make_a_new_one(store: Store, tmp_path: Path):
+    with store.transaction() as connection:
+        open_hasher(connection, Settings(hmac_key=KEY_A))
+    missing = tmp_path / "nowhere.key"
+    with pytest.raises(MissingKey, match=r"nowhere\.key does not exist"), store.transaction() as c:
+        open_hasher(c, Settings(key_file=missing))
+    assert not missing.exists()
+
+
+def test_one_number_written_two_ways_is_one_customer(store: Store, ingestor: Ingestor, make_event):
+    with store.transaction() as connection:
+        add_centre(connection, "amsterdam", "Europe/Amsterdam", CentreSettings(phone_region="NL"))
+    numbers = ["+31 20 123 4567", "020 1234567", "020 1234568"]
+    events = [make_event("contact.offered", "2026-01-05T09:00:00Z", {"customer": number},
+                         contactid=f"c{n}", centre="amsterdam") for n, number in enumerate(numbers)]
+    outcomes = ingestor.ingest_batch([RawEvent(event, "test") for event in events])
+    assert [outcome.status for outcome in outcomes] == ["accepted"] * 3
+    with store.transaction() as connection:
+        query = select(StoredEvent.body).order_by(StoredEvent.contactid)
+        bodies = connection.execute(query).scalars()
+        hmacs = [json.loads(body)["data"]["customer_hmac"] for body in bodies]
+    # +31 20 123 4567 and 020 1234567 (NL) are both +31201234567; ...568 is someone else.
+    assert hmacs[0] == hmacs[1] != hmacs[2]
+    assert hmacs[0] == CustomerHasher(TEST_HMAC_KEY).hash("+31201234567")

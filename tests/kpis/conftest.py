@@ -1,0 +1,43 @@
+"""Fixtures for the KPI tests: fact rows written straight into the store, the standard KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from callkpi.kpi import KpiRegistry
+from callkpi.plugins import get_plugin_manager
+from callkpi.settings import Settings
+from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact
+from sqlalchemy import insert
+
+Insert = Callable[..., None]
+
+
+@pytest.fixture
+def insert_facts(store) -> Insert:
+    """``insert_facts(contacts=[…], intervals=[…], agents=[…])`` writes rows in one transaction."""
+
+    def insert_rows(
+        contacts: list[dict] = (), intervals: list[dict] = (), agents: list[dict] = ()
+    ) -> None:
+        with store.transaction() as connection:
+            for table, rows in (
+                (ContactFact, contacts),
+                (AgentIntervalFact, intervals),
+                (AgentDimension, agents),
+            ):
+                for row in (
+                    rows
+                ):  # one by one: an executemany would take its columns from the first row only
+                    connection.execute(insert(table.__table__).values(**row))
+
+    return insert_rows
+
+
+@pytest.fixture(scope="session")
+def standard_kpis() -> KpiRegistry:
+    """The KPIs of the installed ``callkpi-kpis`` distribution (and any other installed plugin)."""
+    pm = get_plugin_manager(Settings(_env_file=None))
+    assert not [s for s in pm.skipped if s.name == "kpis"], pm.skipped
+    return pm.catalog.kpis

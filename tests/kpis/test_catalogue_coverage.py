@@ -1,0 +1,25 @@
+"""Every KPI and variant of the standard catalogue has a hand-worked conformance timeline."""
+
+from __future__ import annotations
+
+import test_access_kpis
+import test_handling_kpis
+from kpi_timeline import StandardKpiTests
+
+CONFORMANCE_MODULES = (test_access_kpis, test_handling_kpis)
+
+
+def test_every_kpi_and_variant_has_an_expected_value(standard_kpis):
+    covered = {
+        (
+            e.selection.kpi,
+            e.selection.variant or standard_kpis.get(e.selection.kpi).kpi.default_variant,
+        )
+        for cls in StandardKpiTests.__subclasses__()
+        for e in cls.expected
+    }
+    catalogue = {
+        (r.kpi.id, variant) for r in standard_kpis if r.plugin == "kpis" for variant in r.variants
+    }
+    assert len(catalogue) == 38
+    assert catalogue - covered == set()
