@@ -174,3 +174,109 @@ class AgentDimension(SQLModel, table=True):
     site: str | None = Field(default=None, max_length=128)
     joined_at: datetime | None = None
     left_at: datetime | None = None
+
+
+class SurveyFact(LocalBuckets, table=True):
+    """One row per survey, from its survey.* events; local buckets of the scheduling time."""
+
+    __tablename__ = "fact_survey"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    surveyid: str = Field(primary_key=True, max_length=128)
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    channel: str | None = Field(default=None, max_length=16, description="Survey channel: sms or web.")
+    language: str | None = Field(default=None, max_length=35)
+    scheduled_at: datetime | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    failed_at: datetime | None = None
+    expired_at: datetime | None = None
+    opted_out: bool = False
+    responses: int = Field(default=0, description="Questions answered.")
+    first_response_at: datetime | None = None
+
+
+class SurveyResponseFact(LocalBuckets, table=True):
+    """One answer per survey and instrument (a later answer to the same question wins);
+    local buckets of the response time."""
+
+    __tablename__ = "fact_survey_response"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    surveyid: str = Field(primary_key=True, max_length=128)
+    instrument: str = Field(primary_key=True, max_length=16)
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    channel: str | None = Field(default=None, max_length=16, description="Survey channel: sms or web.")
+    language: str | None = Field(default=None, max_length=35)
+    scale: str = Field(max_length=8)
+    score: float | None = None
+    comment: str | None = Field(default=None, sa_type=Text)
+    responded_at: datetime
+    followed_up_at: datetime | None = Field(default=None, description="When a detractor was followed up.")
+
+
+class CaseFact(LocalBuckets, table=True):
+    """One row per case; local buckets of the opening time."""
+
+    __tablename__ = "fact_case"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    caseid: str = Field(primary_key=True, max_length=128)
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    category: str | None = Field(default=None, max_length=128)
+    opened_at: datetime | None = None
+    opened_epoch_s: float | None = Field(default=None, description="opened_at as Unix seconds, for additive age sums.")
+    resolved_at: datetime | None = None
+    resolution_s: float | None = None
+
+
+class QaEvaluationFact(LocalBuckets, table=True):
+    """One row per quality evaluation; local buckets of the evaluation time."""
+
+    __tablename__ = "fact_qa_evaluation"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    evaluationid: str = Field(primary_key=True, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    contactid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    form: str = Field(max_length=128)
+    score: float
+    max_score: float
+    evaluated_at: datetime
+
+
+class SaleFact(LocalBuckets, table=True):
+    """One row per sale; local buckets of the sale time."""
+
+    __tablename__ = "fact_sale"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    saleid: str = Field(primary_key=True, max_length=128)
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    amount: float
+    currency: str = Field(max_length=3)
+    cross_sell: bool = False
+    sold_at: datetime
+
+
+class ForecastIntervalFact(LocalBuckets, table=True):
+    """Forecast per queue and 15-minute interval (30/60-minute forecasts are spread evenly);
+    the latest publication for an interval wins."""
+
+    __tablename__ = "fact_forecast_interval"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    queue: str = Field(primary_key=True, max_length=128)
+    interval_start: datetime = Field(primary_key=True)
+    offered: float
+    aht_s: float
+    published_at: datetime
