@@ -54,3 +54,13 @@ def test_unknown_centre_is_quarantined_with_how_to_fix(store, ingestor, make_eve
     (outcome,) = ingestor.ingest_batch([raw(offered)])
     assert outcome.status == "quarantined"
     assert "callkpi centre add rotterdam" in outcome.reasons[0]
+
+
+def test_e164_shortcut_agrees_with_full_phone_parsing():
+    from callkpi.store.privacy import normalise_customer
+
+    # The E.164 form is returned as is; every other spelling must parse to exactly it.
+    assert normalise_customer("+31201234567") == "+31201234567"
+    assert normalise_customer("+31 (0)20-123 4567") == "+31201234567"
+    assert normalise_customer("020 123 4567", "NL") == "+31201234567"
+    assert normalise_customer(" +44 20 7946 0123 ") == "+442079460123"

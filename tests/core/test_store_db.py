@@ -81,6 +81,39 @@ def test_two_processes_write_one_sqlite_file_at_once(tmp_path: Path):
     assert stored == 600  # 2 workers × 300 distinct events, none lost
 
 
+def ingest_shared_events(url: str, events: int, start: Any, results: Any) -> None:
+    """A writer ingesting the very same events as its twin, in small interleaving batches."""
+    store = Store.open(url)
+    ingestor = Ingestor(store, get_plugin_manager(Settings()), CustomerHasher(TEST_HMAC_KEY))
+    make = event_factory(source="shared")
+    raw = [RawEvent(json.dumps(make("contact.offered", f"2026-01-05T09:{n % 60:02d}:00Z",
+                                    contactid=f"c{n}", queue="sales")), f"shared:{n}")
+           for n in range(events)]
+    start.wait(timeout=60)
+    summary = ingestor.ingest(raw, batch_size=10)
+    store.dispose()
+    results.put((summary.accepted, summary.duplicates, summary.quarantined))
+
+
+def test_two_processes_ingesting_the_same_events_store_each_once(store: Store):
+    spawn = multiprocessing.get_context("spawn")
+    start, results = spawn.Barrier(2), spawn.Queue()
+    workers = [spawn.Process(target=ingest_shared_events, args=(store.url, 300, start, results))
+               for _ in (1, 2)]
+    for worker in workers:
+        worker.start()
+    counts = [results.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    # Each event is stored by exactly one of the two and counted a duplicate by the other.
+    assert sum(accepted for accepted, _, _ in counts) == 300
+    assert sum(duplicates for _, duplicates, _ in counts) == 300
+    assert [quarantined for _, _, quarantined in counts] == [0, 0]
+    with store.transaction() as connection:
+        assert connection.execute(select(func.count()).select_from(StoredEvent)).scalar_one() == 300
+
+
 def test_fresh_store_creates_a_key_file_only_its_owner_can_read(store: Store, tmp_path: Path):
     key_file = tmp_path / "keys" / "callkpi.key"
     with store.transaction() as connection:

@@ -11,13 +11,19 @@ from pydantic_core import ErrorDetails
 
 MAX_VALUE_CHARS = 80
 _EXPLAIN = {
-    "timezone_aware": "has no UTC offset; expected an RFC 3339 timestamp with an offset such as 'Z' or '+01:00'",
+    "timezone_aware": "has no UTC offset; expected an RFC 3339 timestamp with an offset "
+                      "such as 'Z' or '+01:00'",
     "missing": "is missing; expected a value",
-    "extra_forbidden": "is not a field of this event type; expected only the fields in its schema (see `callkpi schema TYPE`)",
+    "extra_forbidden": "is not a field of this event type; expected only the fields in its "
+                       "schema (see `callkpi schema TYPE`)",
     "union_tag_not_found": "is missing; expected the event type, e.g. 'contact.offered'",
     "greater_than_equal": "expected a number ≥ {ge}",
     "greater_than": "expected a number > {gt}",
+    "missing_extension": "is missing or null; {type} events need this extension attribute, "
+                         "expected a non-empty string",
 }
+# Errors about an absent value: showing the input (the whole event) would only confuse.
+_NO_VALUE = {"missing", "union_tag_not_found", "missing_extension"}
 
 
 class InvalidEvent(ValueError):
@@ -70,7 +76,9 @@ def describe(exc: ValidationError, known_types: Iterable[str] = ()) -> list[str]
             continue
         if error["type"].startswith("union_tag_"):
             loc, value = ("type",), error.get("ctx", {}).get("tag")
-        hidden = error["type"] in {"missing", "union_tag_not_found"} or isinstance(value, dict | list)
+        if error["type"] == "missing_extension":  # raised on the whole event; name the attribute
+            loc = (error["ctx"]["name"],)
+        hidden = error["type"] in _NO_VALUE or isinstance(value, dict | list)
         shown = "" if hidden else f" = {_value(value)}"
         reasons.append(f"{_location(loc)}{shown}: {_explain(error, known_types)}")
     return reasons

@@ -1,0 +1,131 @@
+"""The jsonl connector on messy real-world files: blank lines, CRLF, a BOM, a cut-off last
+line, gzip, stdin — and through the real ingest, where a broken line lands in quarantine."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from callkpi.connectors import RawEvent
+from callkpi.events import V1_TYPES
+from callkpi.store.tables import QuarantinedInput
+from callkpi_connector_jsonl import read
+from sqlalchemy import select
+
+
+def line(n: int) -> bytes:
+    event = {
+        "specversion": "1.0",
+        "id": f"e{n}",
+        "source": "urn:test",
+        "type": "contact.offered",
+        "time": "2026-03-02T09:00:00Z",
+        "contactid": f"c{n}",
+        "data": {},
+    }
+    return json.dumps(event).encode()
+
+
+def write(path: Path, content: bytes) -> str:
+    path.write_bytes(content)
+    return str(path)
+
+
+def test_the_connector_is_registered_through_its_entry_point(callkpi_pm):
+    connector = callkpi_pm.catalog.connectors.get("jsonl")
+    assert connector.plugin == "jsonl"
+    assert connector.read is read
+    assert set(connector.emits) == {t.name for t in V1_TYPES}
+
+
+def test_blank_lines_are_skipped_but_counted_in_the_origin(tmp_path):
+    source = write(tmp_path / "events.jsonl", line(1) + b"\n\n   \n" + line(2) + b"\n\n")
+    # Lines: 1 event, 2 empty, 3 spaces, 4 event, 5 empty.
+    assert list(read(source, {})) == [
+        RawEvent(line(1), f"{source}:1"),
+        RawEvent(line(2), f"{source}:4"),
+    ]
+
+
+def test_crlf_line_ends_and_a_byte_order_mark_are_stripped(tmp_path):
+    source = write(
+        tmp_path / "windows.jsonl", b"\xef\xbb\xbf" + line(1) + b"\r\n" + line(2) + b"\r\n"
+    )
+    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)]
+
+
+def test_a_last_line_without_line_end_is_read(tmp_path):
+    source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2))
+    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)]
+
+
+def test_a_truncated_last_line_is_passed_on_for_ingest_to_judge(tmp_path):
+    source = write(tmp_path / "crashed.jsonl", line(1) + b"\n" + line(2)[:25])
+    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)[:25]]
+
+
+def test_gzip_is_read_transparently_whatever_the_name(tmp_path):
+    content = line(1) + b"\r\n\n" + line(2) + b"\n"
+    for name in ("events.jsonl.gz", "renamed.jsonl"):
+        source = write(tmp_path / name, gzip.compress(content))
+        assert [(raw.payload, raw.origin) for raw in read(source, {})] == [
+            (line(1), f"{source}:1"),
+            (line(2), f"{source}:3"),
+        ]
+
+
+def test_dash_reads_stdin_as_bytes(tmp_path):
+    # A real child process with a real stdin pipe: stdin is a process-level resource.
+    script = (
+        "import sys; from callkpi_connector_jsonl import read\n"
+        "for raw in read('-', {}): sys.stdout.write(f'{raw.origin} {len(raw.payload)}\\n')"
+    )
+    content = "\ufeff".encode() + line(1) + b"\r\n\n" + '{"name": "Zoë"}'.encode() + b"\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        input=gzip.compress(content),
+        capture_output=True,
+        check=True,
+    )
+    # Line 1: the event without BOM and CRLF; line 3: 16 bytes, as 'ë' is two bytes in UTF-8.
+    assert result.stdout.decode().splitlines() == [f"stdin:1 {len(line(1))}", "stdin:3 16"]
+
+
+def test_the_file_is_streamed_not_loaded(tmp_path):
+    source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2) + b"\n")
+    events = read(source, {})
+    assert next(events).payload == line(1)
+    # The first event arrived before the file was read to its end: append a line now.
+    with open(source, "ab") as handle:
+        handle.write(line(3) + b"\n")
+    assert [raw.payload for raw in events] == [line(2), line(3)]
+
+
+def test_messy_file_through_ingest_stores_the_good_and_quarantines_the_cut_line(
+    store, ingestor, tmp_path
+):
+    content = b"\xef\xbb\xbf" + line(1) + b"\r\n\r\n" + line(2) + b"\r\n" + line(3)[:40]
+    source = write(tmp_path / "export.jsonl.gz", gzip.compress(content))
+    summary = ingestor.ingest(read(source, {}))
+    # Lines 1 and 3 are whole events; line 4 was cut off after 40 bytes.
+    assert (summary.accepted, summary.quarantined) == (2, 1)
+    with store.transaction() as connection:
+        row = connection.execute(select(QuarantinedInput)).one()
+    assert row.origin == f"{source}:4"
+    assert "not valid JSON" in json.loads(row.reasons)[0]
+
+
+def test_a_gzip_file_cut_short_ends_with_an_error_event_for_quarantine(tmp_path):
+    whole = gzip.compress(b"\n".join(line(n) for n in range(1, 201)) + b"\n")
+    source = write(tmp_path / "crashed.jsonl.gz", whole[: len(whole) - 40])
+    events = list(read(source, {}))
+    *good, last = events
+    assert 0 < len(good) < 200, "the cut should lose the last lines, not all of them"
+    # Every event before the cut arrives whole, numbered in order from line 1.
+    assert [raw.origin for raw in good] == [f"{source}:{n}" for n in range(1, len(good) + 1)]
+    assert all(raw.error is None and raw.payload == line(n) for n, raw in enumerate(good, start=1))
+    assert last.origin == f"{source}:{len(good) + 1}"
+    assert "expected a complete gzip file" in last.error
