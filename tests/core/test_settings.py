@@ -85,7 +85,8 @@ def test_every_bad_value_is_reported_at_once_and_misspelled_keys_get_a_hint():
         "sqlite:///./callkpi.db or postgresql://user@host:5432/callkpi",
         "  callkpi.toml line 1: batch_size = 100001: expected a number ≤ 100000",
         "  callkpi.toml line 2: batch_sise = 4: not a callkpi setting; expected one of batch_size, "
-        "database_url, disabled_plugins, hmac_key, key_file (did you mean batch_size?)",
+        "connector_configs, database_url, disabled_plugins, hmac_key, key_file, snapshot_dir "
+        "(did you mean batch_size?)",
     ]
 
 

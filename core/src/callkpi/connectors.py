@@ -12,18 +12,24 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from jsonschema import Draft202012Validator, SchemaError
 
 from .events.envelope import NAME_PATTERN
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from .settings import Settings
+    from .store.ingest import EventOutcome
 
 CONNECTOR_ID = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 EVENT_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -76,6 +82,24 @@ Reader = Callable[..., Iterator["RawEvent | Idle"]]
 
 
 @dataclass(frozen=True)
+class WebhookContext:
+    """What a connector's webhook routes get from ``callkpi serve``.
+
+    ``config`` is the connector's config, already validated against its schema;
+    ``ingest(raw_events)`` stores one batch in one transaction into the config's centre and
+    returns an outcome per event (it blocks: call it through ``run_in_threadpool``).
+    """
+
+    connector: Connector
+    config: dict[str, Any]
+    settings: Settings
+    ingest: Callable[[Sequence[RawEvent]], list[EventOutcome]]
+
+
+Webhook = Callable[[WebhookContext], "APIRouter"]
+
+
+@dataclass(frozen=True)
 class Connector:
     """A connector declaration.
 
@@ -84,6 +108,8 @@ class Connector:
     :class:`ConnectorRun`, to continue from its checkpoint and to report notes.
     ``config_schema`` is a JSON Schema (Draft 2020-12) for the connector's TOML config;
     properties marked ``writeOnly: true`` are secrets, never shown or logged.
+    ``webhook``, when set, builds the FastAPI router a source pushes events to;
+    ``callkpi serve`` mounts it under ``/connectors/<id>`` for a connector with a config.
     """
 
     id: str
@@ -93,6 +119,7 @@ class Connector:
     config_schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
     plugin: str = ""
     resumable: bool = False
+    webhook: Webhook | None = None
 
     def events(
         self, source: str, config: dict[str, Any], run: ConnectorRun | None = None
@@ -161,6 +188,11 @@ def _declaration_problem(connector: Connector) -> str | None:
         return (
             f"emits = {list(connector.emits)!r}: expected a non-empty tuple of event type "
             "names such as 'contact.recorded'"
+        )
+    if connector.webhook is not None and not callable(connector.webhook):
+        return (
+            f"webhook = {connector.webhook!r}: expected a callable taking a WebhookContext "
+            "and returning a fastapi.APIRouter"
         )
     try:
         Draft202012Validator.check_schema(connector.config_schema)

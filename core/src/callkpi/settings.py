@@ -56,6 +56,12 @@ class Settings(BaseSettings):
                                  repr=False, pattern=r"^([0-9a-fA-F]{2}){16,}$")
     disabled_plugins: str = Field("", description="Comma-separated plugin names not to load.")
     batch_size: int = Field(2000, ge=1, le=100_000, description="Events per ingest transaction.")
+    snapshot_dir: Path | None = Field(None, description="Folder of the columnar snapshot; "
+                                      "default: beside a SQLite store, else ./callkpi-snapshot.")
+    connector_configs: dict[str, Path] = Field(
+        default_factory=dict,
+        description="Connector id → its TOML config file, for connectors whose webhook routes "
+        "`callkpi serve` mounts (e.g. twilio-taskrouter).")
 
     def __init__(self, **values: Any) -> None:
         try:

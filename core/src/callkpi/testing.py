@@ -17,6 +17,10 @@ Helpers for building events:
 * :func:`abandoned_contact` — offered, then abandoned in the queue.
 * :func:`raw_events` — dicts to :class:`~callkpi.connectors.RawEvent` for an ingestor.
 
+Conformance suites, re-exported here for plugin authors: :class:`KpiTests` (subclass it with
+your KPI timelines and expected values) and :class:`ConnectorTests` (subclass it with your
+connector's id, a sample source and config).
+
 A vendor's test, with nothing to set up::
 
     def test_my_connector_output_is_stored(callkpi_ingestor, make_event):
@@ -35,7 +39,9 @@ from typing import Any
 
 import pytest
 
+from .connector_conformance import ConnectorTests
 from .connectors import RawEvent
+from .kpi.conformance import KpiTests
 from .plugins import CallkpiPluginManager, get_plugin_manager
 from .settings import Settings
 from .store.db import Store

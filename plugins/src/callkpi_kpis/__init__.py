@@ -10,9 +10,9 @@ from typing import Any
 
 from callkpi import hookimpl
 
-from . import access, handling
+from . import access, business, customer, handling, resolution, workforce
 
-FAMILIES = (access, handling)
+FAMILIES = (access, handling, workforce, business, resolution, customer)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from ..store.privacy import open_hasher
 from .deps import AppState
 from .problems import install_problem_handlers
 from .routes import events, health
+from .webhooks import mount_webhooks
 
 API_PREFIX = "/v1"
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(health.router, prefix=API_PREFIX)
+    mount_webhooks(app, state)
     return app
 
 

@@ -11,11 +11,14 @@ from . import (
     demo,
     ingest,
     init,
+    kpis,
     plugins,
     quarantine,
     rebuild,
+    report,
     schema,
     serve,
+    snapshot,
 )
 from .runtime import CallkpiGroup
 
@@ -32,9 +35,12 @@ app.command()(plugins.plugins)
 app.command()(serve.serve)
 app.command()(rebuild.rebuild)
 app.command()(demo.demo)
+app.command()(snapshot.snapshot)
+app.command()(report.report)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(centre.app, name="centre")
 app.add_typer(apikey.app, name="apikey")
+app.add_typer(kpis.app, name="kpis")
 connectors.mount(app)
 
 

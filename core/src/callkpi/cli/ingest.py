@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ..connector_config import InvalidConfig, read_config_file, validate_config
 from ..connectors import Connector, RawEvent
 from ..plugins import CallkpiPluginManager
 from ..store.ingest import Ingestor, IngestSummary
@@ -62,7 +62,8 @@ def ingest(
     reader = find_connector(pm, connector)
     if file != "-" and not Path(file).is_file():
         raise UserError(f"FILE = {file!r}: no such file; expected a readable file or '-' for stdin")
-    events = reader.read(file, read_config(config))
+    events = (event for event in reader.events(file, connector_config(reader, config))
+              if isinstance(event, RawEvent))
     with opened_store(settings) as store:
         summary = ingest_with_progress(
             ingestor_for(store, settings, pm), events, file, batch_size or settings.batch_size
@@ -78,17 +79,14 @@ def find_connector(pm: CallkpiPluginManager, connector_id: str) -> Connector:
         raise UserError(f"--connector: {exc.args[0]}") from None
 
 
-def read_config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
+def connector_config(connector: Connector, path: Path | None) -> dict[str, Any]:
+    """The connector's settings from ``--config``, checked against its schema: every error at
+    once, with its JSON path, secrets never shown."""
+    where = f"--config = '{path}'" if path else "the connector's config (no --config given)"
     try:
-        return tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise UserError(
-            f"--config = '{path}': {exc.strerror}; expected a readable TOML file"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"--config = '{path}': {exc}; expected valid TOML") from None
+        return validate_config(connector, read_config_file(path) if path else {}, where)
+    except InvalidConfig as exc:
+        raise UserError(f"{where}: " + "; ".join(exc.errors)) from None
 
 
 def ingest_with_progress(

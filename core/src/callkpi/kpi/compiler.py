@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,13 +22,15 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
+    false,
     func,
     literal,
+    or_,
     select,
 )
 
 from .facts import FACT_TABLES, FactTable
-from .model import Measure, Param
+from .model import DataEnd, Measure, Param, PeriodBound
 
 Bound = tuple[Any, ...]
 
@@ -68,17 +71,44 @@ def _bind_condition(condition: tuple[Any, ...], parameters: Mapping[str, float])
         return condition
     column, op, value = condition
     if isinstance(value, Param):
-        value = parameters[value.name]
+        value = parameters[value.name] * value.scale
+    if isinstance(value, DataEnd):
+        value = BoundDataEnd(parameters[value.hours.name] * 3600)
     return (column, op, tuple(value) if isinstance(value, list | frozenset | tuple) else value)
 
 
 @dataclass(frozen=True)
+class BoundDataEnd:
+    """A :class:`DataEnd` with its hours filled in: the end of the data less ``less_s``."""
+
+    less_s: float
+
+
+def reads_data_end(measures: tuple[BoundMeasure, ...]) -> bool:
+    """Whether any of ``measures`` filters on the end of the data."""
+    return any(
+        len(condition) == 3 and isinstance(condition[2], BoundDataEnd)
+        for measure in measures
+        for condition in measure.filter
+    )
+
+
+@dataclass(frozen=True)
 class Period:
-    """Local dates from and to, inclusive, in one centre (``None``: every centre)."""
+    """Local dates from and to, inclusive, in one centre (``None``: every centre); ``zones``
+    (centre → time zone; UTC for a centre not in it) place a :class:`PeriodBound` in time."""
 
     date_from: date
     date_to: date
     centre: str | None = None
+    zones: Mapping[str, ZoneInfo] = field(default_factory=dict, compare=False)
+    data_end: datetime | None = field(default=None, compare=False)
+    """The latest offered_at of the centre's contacts, for :class:`DataEnd` filters."""
+
+    def instant(self, bound: PeriodBound, zone: ZoneInfo) -> datetime:
+        """The UTC instant of local midnight starting the period, or ending it."""
+        day = self.date_from if bound.edge == "start" else self.date_to + timedelta(days=1)
+        return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 def compile_query(
@@ -90,18 +120,22 @@ def compile_query(
     """
     table = FACT_TABLES[fact]
     dimension_columns = [table.dimension(name).label(name) for name in dimensions]
-    aggregates = [_aggregate(table, measure).label(f"m{i}") for i, measure in enumerate(measures)]
+    aggregates = [
+        _aggregate(table, measure, period).label(f"m{i}") for i, measure in enumerate(measures)
+    ]
     query = select(*dimension_columns, *aggregates).select_from(table.source(dimensions))
-    query = query.where(table.table.c[table.date_column].between(period.date_from, period.date_to))
+    in_period = table.period_condition(period.date_from, period.date_to)
+    if in_period is not None:
+        query = query.where(in_period)
     if period.centre is not None:
         query = query.where(table.table.c.centre == period.centre)
     return query.group_by(*(table.dimension(name) for name in dimensions)) if dimensions else query
 
 
-def _aggregate(table: FactTable, measure: BoundMeasure) -> ColumnElement:
+def _aggregate(table: FactTable, measure: BoundMeasure, period: Period) -> ColumnElement:
     value = _value(table, measure)
     if measure.filter:
-        condition = and_(*(_condition(table, c) for c in measure.filter))
+        condition = and_(*(_condition(table, c, period) for c in measure.filter))
         value = case((condition, literal(1) if value is None else value))
     if measure.aggregate == "count":
         return func.count() if value is None else func.count(value)
@@ -129,10 +163,37 @@ def _value(table: FactTable, measure: BoundMeasure) -> ColumnElement | None:
     return total
 
 
-def _condition(table: FactTable, condition: Bound) -> ColumnElement:
+def _condition(table: FactTable, condition: Bound, period: Period) -> ColumnElement:
     column = table.table.c[condition[0]]
     if condition[1] == "is null":
         return column.is_(None)
     if condition[1] == "not null":
         return column.is_not(None)
-    return _COMPARISONS[condition[1]](column, condition[2])
+    compare = _COMPARISONS[condition[1]]
+    if isinstance(condition[2], PeriodBound):
+        return _at_period_bound(table, column, compare, condition[2], period)
+    if isinstance(condition[2], BoundDataEnd):
+        if period.data_end is None:
+            return false()  # no contacts yet: no end of the data, and no row is near it
+        return compare(column, period.data_end - timedelta(seconds=condition[2].less_s))
+    return compare(column, condition[2])
+
+
+def _at_period_bound(
+    table: FactTable,
+    column: ColumnElement,
+    compare: Callable[[Any, Any], ColumnElement],
+    bound: PeriodBound,
+    period: Period,
+) -> ColumnElement:
+    """``column <op> bound``, the bound being local midnight in each row's own centre."""
+    utc = ZoneInfo("UTC")
+    if period.centre is not None:
+        return compare(column, period.instant(bound, period.zones.get(period.centre, utc)))
+    centre, names = table.table.c.centre, sorted(period.zones)
+    per_centre = [
+        and_(centre == name, compare(column, period.instant(bound, period.zones[name])))
+        for name in names
+    ]
+    elsewhere = compare(column, period.instant(bound, utc))
+    return or_(*per_centre, and_(centre.not_in(names), elsewhere)) if names else elsewhere

@@ -11,10 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Literal
 
 from sqlalchemy import ColumnElement, FromClause, Table, literal_column
 
-from ..store.tables import AgentDimension, AgentIntervalFact, ContactFact
+from ..store.tables import (
+    AgentDimension,
+    AgentIntervalFact,
+    CaseFact,
+    ContactFact,
+    ForecastIntervalFact,
+    QaEvaluationFact,
+    SaleFact,
+    SurveyFact,
+    SurveyResponseFact,
+)
 
 AGENT_DIMENSION: Table = AgentDimension.__table__
 
@@ -31,6 +43,8 @@ _COLUMN_DIMENSIONS = {
     "interval15": "local_interval",
     "hour": "local_hour",
     "weekday": "local_weekday",
+    "language": "language",
+    "form": "form",
 }
 # dimension name → minutes of the local-interval bucket it rounds down to
 _INTERVAL_DIMENSIONS = {"interval30": 30, "interval60": 60}
@@ -52,6 +66,8 @@ DIMENSIONS: tuple[str, ...] = (
     "interval60",
     "hour",
     "weekday",
+    "language",
+    "form",
 )
 TIME_OF_DAY_HOURS: Mapping[str, float] = {
     "interval15": 0.25,
@@ -62,13 +78,24 @@ TIME_OF_DAY_HOURS: Mapping[str, float] = {
 """How many hours of one local day a time-of-day dimension's bucket covers."""
 
 
+PeriodFilter = Literal["within", "up_to_end", "none"]
+"""How a report period selects rows: ``within`` the period's local dates, everything
+``up_to_end`` of the period (a backlog: cases still open at period end), or ``none``
+(a dimension table such as ``dim_agent``; its measures filter on period moments)."""
+
+
 @dataclass(frozen=True)
 class FactTable:
-    """A fact table KPIs can aggregate: its SQLAlchemy table and the local-date column periods filter on."""
+    """A fact table KPIs can aggregate: its table and the local-date column periods filter on.
+
+    ``name`` is what KPIs refer to; two names may read the same table with different
+    ``period`` filters (``fact_case`` and ``fact_case_backlog``).
+    """
 
     name: str
     table: Table
     date_column: str = "local_date"
+    period: PeriodFilter = "within"
 
     @property
     def columns(self) -> frozenset[str]:
@@ -96,9 +123,18 @@ class FactTable:
             return minutes - minutes % literal_column(str(_INTERVAL_DIMENSIONS[name]))
         return self.table.c[_COLUMN_DIMENSIONS[name]]
 
+    def period_condition(self, date_from: date, date_to: date) -> ColumnElement | None:
+        """The WHERE condition selecting this table's rows for a period (``None``: every row)."""
+        if self.period == "none":
+            return None
+        column = self.table.c[self.date_column]
+        if self.period == "up_to_end":
+            return column <= date_to
+        return column.between(date_from, date_to)
+
     def source(self, dimensions: tuple[str, ...]) -> FromClause:
-        """The FROM clause: the fact table, joined to ``dim_agent`` when team or site is asked for."""
-        if not set(dimensions) & set(_AGENT_DIMENSIONS):
+        """The FROM clause: the fact table, joined to ``dim_agent`` for team or site."""
+        if not set(dimensions) & set(_AGENT_DIMENSIONS) or self.table is AGENT_DIMENSION:
             return self.table
         condition = (AGENT_DIMENSION.c.centre == self.table.c.centre) & (
             AGENT_DIMENSION.c.agentid == self.table.c.agentid
@@ -111,6 +147,14 @@ FACT_TABLES: dict[str, FactTable] = {
     for fact in (
         FactTable("fact_contact", ContactFact.__table__),
         FactTable("fact_agent_interval", AgentIntervalFact.__table__),
+        FactTable("fact_survey", SurveyFact.__table__),
+        FactTable("fact_survey_response", SurveyResponseFact.__table__),
+        FactTable("fact_case", CaseFact.__table__),
+        FactTable("fact_case_backlog", CaseFact.__table__, period="up_to_end"),
+        FactTable("fact_qa_evaluation", QaEvaluationFact.__table__),
+        FactTable("fact_sale", SaleFact.__table__),
+        FactTable("fact_forecast_interval", ForecastIntervalFact.__table__),
+        FactTable("dim_agent", AGENT_DIMENSION, period="none"),
     )
 }
 """Fact tables by name. The work that adds a fact table (surveys, cases …) adds it here."""

@@ -26,25 +26,115 @@ OPERATORS: tuple[str, ...] = (
     "is null",
     "not null",
 )
-UNITS: tuple[str, ...] = ("s", "%", "n", "per_hour", "per_day", "ratio")
+UNITS: tuple[str, ...] = ("s", "%", "n", "per_hour", "per_day", "ratio", "money")
 PERIOD_HOURS = "period_hours"
 """A measure every formula may read without declaring it: the hours of the period that
 the report row covers, in the centre's local time (23- and 25-hour days included)."""
 
+HOURLY_COST = "hourly_cost"
+FIXED_COST_PER_HOUR = "fixed_cost_per_hour"
+CENTRE_VALUES: tuple[str, ...] = (HOURLY_COST, FIXED_COST_PER_HOUR)
+"""Values every formula may read without declaring them, from the settings of the centre
+the report row covers (``callkpi.kpi.centre_values``); ``None`` when the centre does not
+configure them, or the row spans centres whose settings differ."""
+
 Values = Mapping[str, float | None]
 Formula = Callable[[Values, Mapping[str, float]], float | None]
+Parts = Callable[[Values, Values, Mapping[str, float]], Mapping[str, float | None]]
+
+
+Interval = Callable[[Values, Mapping[str, float]], tuple[float, float] | None]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A formula for a sample statistic (survey KPIs): ``value`` and its 95 % confidence
+    ``interval`` (low, high), both from the same additive measures. Below the KPI's minimum
+    sample an estimate is *withheld*: the report shows no value and no interval."""
+
+    value: Formula
+    interval: Interval
+
+    def __post_init__(self) -> None:
+        # the docstring is the formula as text, as for percent_of and mean_of
+        object.__setattr__(self, "__doc__", self.value.__doc__)
+
+    def __call__(self, measures: Values, parameters: Mapping[str, float]) -> float | None:
+        return self.value(measures, parameters)
+
+
+class NoValue(Exception):
+    """Raised by a formula that has no value for a row, with the reason a report shows
+    next to the empty value (e.g. costs that are not configured)."""
 
 
 @dataclass(frozen=True)
 class Param:
-    """A placeholder in a measure filter, replaced by the KPI parameter of that name."""
+    """A placeholder in a measure filter, replaced by the KPI parameter of that name times
+    ``scale`` (``Param("window_h", 3600)`` compares seconds with a window in hours)."""
 
     name: str
+    scale: float = 1
 
+
+@dataclass(frozen=True)
+class PeriodBound:
+    """A placeholder in a measure filter for an edge of the report period: the UTC instant
+    of local midnight starting ``date_from`` (``start``) or ending ``date_to`` (``end``) in
+    each row's centre. For tables without local dates, such as ``dim_agent``."""
+
+    edge: Literal["start", "end"]
+
+    def __repr__(self) -> str:
+        return f"period_{self.edge}"  # how filters print: "left_at >= period_start"
+
+
+PERIOD_START = PeriodBound("start")
+PERIOD_END = PeriodBound("end")
+
+
+@dataclass(frozen=True)
+class DataEnd:
+    """A placeholder in a measure filter for the end of the data less ``hours`` (a KPI
+    parameter): the latest ``offered_at`` in ``fact_contact`` of the report's centre (of
+    every centre when the report spans them), which the engine reads with one small query.
+    Censoring uses it: a contact offered less than a window before the end of the data has
+    not been watched for the whole window yet."""
+
+    hours: Param
+
+    def __repr__(self) -> str:
+        return f"(end of data − {self.hours.name} h)"
+
+
+PERIOD_END_EPOCH = "period_end_epoch_s"
+"""A value every formula may read without declaring it: the end of the report period (local
+midnight after ``date_to`` in the row's centre; UTC across centres) as Unix seconds."""
 
 Condition = tuple[str, str, Any] | tuple[str, str]
-"""``(column, operator, value)``; ``value`` may be a :class:`Param`. ``is null`` and
-``not null`` take no value: ``("wait_s", "not null")``."""
+"""``(column, operator, value)``; ``value`` may be a :class:`Param` or a :class:`PeriodBound`.
+``is null`` and ``not null`` take no value: ``("wait_s", "not null")``."""
+
+
+@dataclass(frozen=True)
+class Grain:
+    """Compute a KPI on finer groups first, then add up: for KPIs that are not a formula of
+    sums, such as a forecast error per interval or Erlang staffing per interval.
+
+    The engine groups the KPI's measures by the report's dimensions plus ``dimensions``;
+    for each such fine group ``parts(fine, row, parameters)`` returns additive values named
+    in ``names`` (``fine``: the group's measures; ``row``: the same measures added up over
+    the report row), or an empty mapping to leave the group out. The formula then reads each
+    part, summed over the row's fine groups, as if it were a measure. Measures of a grained
+    KPI must be counts, sums, minima or maxima (a distinct count does not add up).
+    """
+
+    dimensions: tuple[str, ...]
+    parts: Parts
+    names: tuple[str, ...]
+
+
+INHERIT = "inherit"
 
 
 @dataclass(frozen=True)
@@ -96,6 +186,9 @@ class Variant:
     parameters: Mapping[str, float] = field(default_factory=dict)
     sample: str | tuple[str, ...] | None = None
     unit: str | None = None
+    grain: Grain | None = None
+    higher_is_better: bool | str | None = INHERIT
+    """The direction when the variant's is not the KPI's (an error rate beside an accuracy)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +211,10 @@ class Kpi:
     sample: str | tuple[str, ...] | None = None
     min_sample: int = 0
     target: float | None = None
+    grain: Grain | None = None
+    details: Mapping[str, Formula] = field(default_factory=dict)
+    """Extra numbers reported next to the value, each a formula over the same values
+    (e.g. the agents actually staffed next to the agents required)."""
 
 
 def divide(numerator: float | None, denominator: float | None) -> float | None:
@@ -135,14 +232,22 @@ def percent(numerator: float | None, denominator: float | None) -> float | None:
 
 def percent_of(numerator: str, denominator: str) -> Formula:
     """A formula: measure ``numerator`` as a percentage of measure ``denominator``."""
-    return lambda m, p: percent(m[numerator], m[denominator])
+    return _described(
+        lambda m, p: percent(m[numerator], m[denominator]), f"{numerator} ÷ {denominator} × 100"
+    )
 
 
 def mean_of(total: str, count: str) -> Formula:
     """A formula: measure ``total`` divided by measure ``count``."""
-    return lambda m, p: divide(m[total], m[count])
+    return _described(lambda m, p: divide(m[total], m[count]), f"{total} ÷ {count}")
 
 
 def value_of(measure: str) -> Formula:
     """A formula: the measure itself (volumes, maxima)."""
-    return lambda m, p: m[measure]
+    return _described(lambda m, p: m[measure], measure)
+
+
+def _described(formula: Formula, text: str) -> Formula:
+    # the docstring is the formula as text: `callkpi kpis show` and docs/kpis.md print it
+    formula.__doc__ = text
+    return formula

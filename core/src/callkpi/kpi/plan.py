@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .compiler import BoundMeasure, bind
 from .facts import DIMENSIONS, FACT_TABLES
@@ -20,6 +20,8 @@ class PlannedKpi:
     column: KpiColumn
     spec: VariantSpec
     measures: Mapping[str, BoundMeasure]
+    dimensions: tuple[str, ...] = ()
+    """What its measures are grouped by: the report's dimensions, plus its grain's."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,18 @@ class Plan:
     kpis: tuple[PlannedKpi, ...]
     queries: Mapping[str, tuple[BoundMeasure, ...]]
     """Fact table → its distinct measures, each computed once however many KPIs use it."""
+    grained: Mapping[tuple[str, ...], Mapping[str, tuple[BoundMeasure, ...]]] = field(
+        default_factory=dict
+    )
+    """The same for KPIs with a grain: finer dimensions → fact table → measures."""
 
     @property
     def needs_period_hours(self) -> bool:
         return any(planned.spec.uses_period_hours for planned in self.kpis)
+
+    @property
+    def needs_centre_values(self) -> bool:
+        return any(planned.spec.uses_centre_values for planned in self.kpis)
 
 
 def plan_report(registry: KpiRegistry, request: ReportRequest) -> Plan:
@@ -45,11 +55,17 @@ def plan_report(registry: KpiRegistry, request: ReportRequest) -> Plan:
         raise InvalidKpi(
             f"kpis: {', '.join(duplicates)} asked for twice with the same variant and parameters; expected each once"
         )
-    queries: dict[str, dict[BoundMeasure, None]] = {}
+    queries: dict[tuple[str, ...], dict[str, dict[BoundMeasure, None]]] = {}
     for kpi in planned:
+        facts = queries.setdefault(kpi.dimensions, {})
         for measure in kpi.measures.values():
-            queries.setdefault(measure.fact, {})[measure] = None  # a dict keeps first-seen order
-    return Plan(tuple(planned), {fact: tuple(measures) for fact, measures in queries.items()})
+            facts.setdefault(measure.fact, {})[measure] = None  # a dict keeps first-seen order
+    by_dimensions = {
+        dimensions: {fact: tuple(measures) for fact, measures in facts.items()}
+        for dimensions, facts in queries.items()
+    }
+    plain = by_dimensions.pop(request.group_by, {})
+    return Plan(tuple(planned), plain, by_dimensions)
 
 
 def _check_request(request: ReportRequest) -> None:
@@ -81,8 +97,12 @@ def _plan_kpi(
                 f"which can be grouped by {', '.join(FACT_TABLES[fact].dimensions)}"
             )
     column = _column(spec, selection, parameters)
+    extra = tuple(d for d in spec.grain.dimensions if d not in group_by) if spec.grain else ()
     return PlannedKpi(
-        column, spec, {name: bind(m, parameters) for name, m in spec.measures.items()}
+        column,
+        spec,
+        {name: bind(m, parameters) for name, m in spec.measures.items()},
+        group_by + extra,
     )
 
 
@@ -115,7 +135,7 @@ def _column(spec: VariantSpec, selection: KpiSelection, parameters: dict[str, fl
         spec.unit,
         spec.name,
         parameters,
-        kpi.higher_is_better,
+        spec.higher_is_better,
         target,
         kpi.min_sample,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -21,13 +21,17 @@ class KpiSelection:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """KPIs × dimensions × local-date period (inclusive) × centre (``None``: every centre)."""
+    """KPIs × dimensions × local-date period (inclusive) × centre (``None``: every centre).
+
+    ``engine`` says where the queries run: ``"sql"`` in the store's own database (always
+    current), ``"duckdb"`` on the columnar snapshot (refreshed first when it is behind)."""
 
     kpis: tuple[KpiSelection | str, ...]
     date_from: date
     date_to: date
     group_by: tuple[str, ...] = ()
     centre: str | None = None
+    engine: Literal["sql", "duckdb"] = "sql"
 
     def selections(self) -> tuple[KpiSelection, ...]:
         """The KPIs asked for, plain ids turned into default selections."""
@@ -53,7 +57,11 @@ class KpiColumn:
 class KpiValue:
     """One KPI's value in one row. ``value`` is ``None`` when there is no data (a zero
     denominator); ``n`` is the sample size; ``met`` is ``None`` without a value or a target
-    or a direction; ``enough_sample`` is false when ``n`` is below the KPI's minimum."""
+    or a direction; ``enough_sample`` is false when ``n`` is below the KPI's minimum;
+    ``details`` holds the KPI's extra numbers (e.g. agents staffed beside agents required);
+    ``note`` says why there is no value when the formula knows (e.g. costs not configured);
+    ``ci_low`` and ``ci_high`` bound the 95 % confidence interval of a sample statistic
+    (survey KPIs), whose value is withheld (``None``) when ``enough_sample`` is false."""
 
     key: str
     value: float | None
@@ -64,6 +72,10 @@ class KpiValue:
     target: float | None
     met: bool | None
     enough_sample: bool
+    details: Mapping[str, float | None] = field(default_factory=dict)
+    note: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)

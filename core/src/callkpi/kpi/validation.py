@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import FACT_TABLES
-from .model import AGGREGATES, OPERATORS, PERIOD_HOURS, UNITS, Kpi, Measure, Param, Parameter
+from .model import (
+    AGGREGATES,
+    CENTRE_VALUES,
+    OPERATORS,
+    PERIOD_END_EPOCH,
+    PERIOD_HOURS,
+    UNITS,
+    Kpi,
+    Measure,
+    NoValue,
+    Param,
+    Parameter,
+)
 from .variants import VariantSpec, filter_params, merged, used
 
 KPI_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -160,6 +172,11 @@ def _checked_variant(spec: VariantSpec, where: str) -> VariantSpec:
             where,
             f"sample = {spec.sample!r}; expected names of its measures ({_names(spec.measures)})",
         )
+    if spec.higher_is_better not in (True, False, None):
+        raise _fail(
+            where, f"higher_is_better = {spec.higher_is_better!r}; expected True, False or None"
+        )
+    _check_grain(spec, where)
     measures_read, params_read = _probe(spec, where)
     return used(spec, measures_read, params_read)
 
@@ -169,10 +186,12 @@ def _names(items: Mapping[str, Any]) -> str:
 
 
 def _check_measure(measure: Measure, parameters: Mapping[str, Parameter], where: str) -> None:
-    if not NAME.match(measure.name) or measure.name == PERIOD_HOURS:
+    specials = (PERIOD_HOURS, PERIOD_END_EPOCH, *CENTRE_VALUES)
+    if not NAME.match(measure.name) or measure.name in specials:
+        reserved = ", ".join(repr(name) for name in specials)
         raise _fail(
             where,
-            f"name {measure.name!r}; expected lower-case letters, digits and '_' (not {PERIOD_HOURS!r})",
+            f"name {measure.name!r}; expected lower-case letters, digits and '_' (not {reserved})",
         )
     if measure.aggregate not in AGGREGATES:
         raise _fail(
@@ -222,28 +241,100 @@ def _check_condition(
 
 
 def _probe(spec: VariantSpec, where: str) -> tuple[set[str], set[str]]:
-    """Call the formula on full and on empty data; return the measures and parameters it read."""
+    """Call the formula and the details on full and on empty data; return the measures and
+    parameters they read."""
     full = {name: 1.0 for name in spec.measures} | {PERIOD_HOURS: 1.0}
+    full |= dict.fromkeys((*CENTRE_VALUES, PERIOD_END_EPOCH), 1.0)
     empty = {
         name: None if m.aggregate in ("min", "max") else 0 for name, m in spec.measures.items()
     } | {PERIOD_HOURS: 0.0}
+    empty |= dict.fromkeys(CENTRE_VALUES, None) | {PERIOD_END_EPOCH: 0.0}
+    formulas = {"formula": spec.formula} | {f"details[{k!r}]": f for k, f in spec.details.items()}
     measures_read, params_read = set(), set()
     for label, values in (
         ("every measure 1", full),
         ("no data (counts and sums 0, min/max None)", empty),
     ):
-        measures, params = _Recorder(values), _Recorder(dict(spec.defaults))
-        try:
-            result = spec.formula(measures, params)
-        except Exception as exc:
-            raise _probe_error(spec, measures, params, label, exc, where) from None
-        if result is not None and not _is_number(result):
-            raise _fail(
-                where, f"formula returned {result!r} with {label}; expected a number or None"
-            )
-        measures_read |= measures.asked
-        params_read |= params.asked
+        if spec.grain is not None:
+            params_read |= _probe_parts(spec, values, label, where)
+            values = values | dict.fromkeys(spec.grain.names, 1.0 if values is full else 0)
+        for name, formula in formulas.items():
+            measures, params = _Recorder(values), _Recorder(dict(spec.defaults))
+            result = _call(formula, name, spec, measures, params, label, where)
+            if result is not None and not _is_number(result):
+                raise _fail(
+                    where, f"{name} returned {result!r} with {label}; expected a number or None"
+                )
+            measures_read |= measures.asked
+            params_read |= params.asked
     return measures_read, params_read | set(filter_params(spec.measures))
+
+
+def _call(
+    formula: Any,
+    name: str,
+    spec: VariantSpec,
+    measures: _Recorder,
+    params: _Recorder,
+    label: str,
+    where: str,
+) -> Any:
+    try:
+        return formula(measures, params)
+    except NoValue:
+        return None
+    except Exception as exc:
+        raise _probe_error(spec, measures, params, label, exc, where, name) from None
+
+
+def _probe_parts(spec: VariantSpec, values: dict[str, Any], label: str, where: str) -> set[str]:
+    """Call the grain's parts on one fine group equal to its row; check what comes back."""
+    grain = spec.grain
+    assert grain is not None
+    measures = {name: values[name] for name in spec.measures}
+    params = _Recorder(dict(spec.defaults))
+    try:
+        parts = grain.parts(measures, measures, params)
+    except Exception as exc:
+        raise _fail(
+            where, f"grain parts raised {type(exc).__name__}: {exc} with {label}"
+        ) from None
+    unknown = sorted(set(parts) - set(grain.names)) if isinstance(parts, Mapping) else None
+    if unknown is None or unknown:
+        raise _fail(
+            where,
+            f"grain parts returned {parts!r} with {label}; expected a mapping with keys among "
+            f"{', '.join(grain.names)}",
+        )
+    bad = {k: v for k, v in parts.items() if v is not None and not _is_number(v)}
+    if bad:
+        raise _fail(where, f"grain parts returned {bad!r} with {label}; expected numbers or None")
+    return params.asked
+
+
+def _check_grain(spec: VariantSpec, where: str) -> None:
+    grain = spec.grain
+    if grain is None:
+        return
+    for name in grain.dimensions:
+        missing = [f for f in spec.facts if name not in FACT_TABLES[f].dimensions]
+        if missing:
+            raise _fail(
+                where,
+                f"grain dimension {name!r} is not a dimension of {missing[0]}; expected among "
+                f"{', '.join(FACT_TABLES[missing[0]].dimensions)}",
+            )
+    for measure in spec.measures.values():
+        if measure.aggregate == "count_distinct":
+            raise _fail(
+                where,
+                f"measure {measure.name!r} is a count_distinct, which does not add up over a "
+                "grain's fine groups; expected count, sum, min or max",
+            )
+    _unique(list(grain.names), f"{where}: grain part", "rename one")
+    clash = sorted(set(grain.names) & set(spec.measures))
+    if clash:
+        raise _fail(where, f"grain part {clash[0]!r} has a measure's name; rename one")
 
 
 def _probe_error(
@@ -253,22 +344,23 @@ def _probe_error(
     label: str,
     exc: Exception,
     where: str,
+    name: str = "formula",
 ) -> InvalidKpi:
     if measures.unknown:
-        name = sorted(measures.unknown)[0]
+        unknown = sorted(measures.unknown)[0]
         return _fail(
             where,
-            f"formula reads measure {name!r}, which is not declared; declared: "
-            f"{_names(spec.measures)} (add Measure({name!r}, …) or fix the name)",
+            f"{name} reads measure {unknown!r}, which is not declared; declared: "
+            f"{_names(spec.measures)} (add Measure({unknown!r}, …) or fix the name)",
         )
     if params.unknown:
-        name = sorted(params.unknown)[0]
+        unknown = sorted(params.unknown)[0]
         return _fail(
             where,
-            f"formula reads parameter {name!r}, which is not declared; declared: {_names(spec.defaults)}",
+            f"{name} reads parameter {unknown!r}, which is not declared; declared: {_names(spec.defaults)}",
         )
     return _fail(
         where,
-        f"formula raised {type(exc).__name__}: {exc} with {label}; expected a number or None "
+        f"{name} raised {type(exc).__name__}: {exc} with {label}; expected a number or None "
         "(use callkpi.kpi.divide/percent: a zero denominator is None, no data)",
     )

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from .model import PERIOD_HOURS, Formula, Kpi, Measure, Param, Variant
+from .model import (
+    CENTRE_VALUES,
+    INHERIT,
+    PERIOD_HOURS,
+    DataEnd,
+    Formula,
+    Grain,
+    Kpi,
+    Measure,
+    Param,
+    Variant,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,13 @@ class VariantSpec:
     sample: tuple[str, ...]
     unit: str
     uses_period_hours: bool = False
+    grain: Grain | None = None
+    higher_is_better: bool | None = None
+    uses_centre_values: bool = False
+
+    @property
+    def details(self) -> Mapping[str, Formula]:
+        return self.kpi.details
 
     @property
     def facts(self) -> tuple[str, ...]:
@@ -44,6 +62,8 @@ def merged(kpi: Kpi, variant: Variant | None) -> VariantSpec:
             {p.name: p.default for p in kpi.parameters},
             _sample(kpi.sample, kpi),
             kpi.unit,
+            grain=kpi.grain,
+            higher_is_better=kpi.higher_is_better,
         )
     measures.update({m.name: replace(m, fact=m.fact or kpi.fact) for m in variant.measures})
     defaults = {p.name: p.default for p in kpi.parameters} | dict(variant.parameters)
@@ -56,6 +76,12 @@ def merged(kpi: Kpi, variant: Variant | None) -> VariantSpec:
         defaults,
         _sample(variant.sample or kpi.sample, kpi),
         variant.unit or kpi.unit,
+        grain=variant.grain or kpi.grain,
+        higher_is_better=(
+            kpi.higher_is_better
+            if variant.higher_is_better == INHERIT
+            else variant.higher_is_better  # type: ignore[arg-type]
+        ),
     )
 
 
@@ -71,10 +97,17 @@ def filter_params(measures: Mapping[str, Measure]) -> Iterator[str]:
         for condition in measure.filter:
             if len(condition) == 3 and isinstance(condition[2], Param):
                 yield condition[2].name
+            if len(condition) == 3 and isinstance(condition[2], DataEnd):
+                yield condition[2].hours.name
 
 
 def used(spec: VariantSpec, formula_measures: set[str], formula_params: set[str]) -> VariantSpec:
     """``spec`` narrowed to what its filters and formula read (as found by probing the formula)."""
     names = set(filter_params(spec.measures)) | formula_params
     defaults = {name: value for name, value in spec.defaults.items() if name in names}
-    return replace(spec, defaults=defaults, uses_period_hours=PERIOD_HOURS in formula_measures)
+    return replace(
+        spec,
+        defaults=defaults,
+        uses_period_hours=PERIOD_HOURS in formula_measures,
+        uses_centre_values=bool(set(CENTRE_VALUES) & formula_measures),
+    )

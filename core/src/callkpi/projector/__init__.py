@@ -5,7 +5,9 @@ duplication and batching of the same events yields the same facts. Every contact
 agent a batch touches is therefore recomputed from all of its stored events, never
 patched. The rules live in the modules: ``contacts`` (fact_contact), ``gaps`` (the gap to
 the customer's next contact), ``agents`` and ``schedule`` (fact_agent_interval),
-``roster`` (dim_agent), ``buckets`` (local-time columns).
+``roster`` (dim_agent), ``surveys`` (fact_survey, fact_survey_response), ``business_facts``
+(fact_case, fact_qa_evaluation, fact_sale), ``forecasts`` (fact_forecast_interval),
+``buckets`` (local-time columns).
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from sqlalchemy import Connection
 
 from ..store.centres import CentreConfig
 from .agent_intervals import is_agent_event, project_agents
+from .business_facts import is_business_event, project_business
 from .contact_facts import is_contact_event, project_contacts
+from .forecasts import is_forecast_event, project_forecasts
 from .rebuild import rebuild
 from .roster import is_roster_event, project_roster
+from .surveys import is_survey_event, project_surveys
 
 __all__ = ["project", "rebuild"]
+# Projections of their own: an event may feed one of these besides a contact (a sale with
+# a contact id is the contact's revenue and a fact_sale row).
+_OTHER_FACTS = (
+    (is_survey_event, project_surveys),
+    (is_business_event, project_business),
+    (is_forecast_event, project_forecasts),
+)
 
 
 def project(
@@ -38,6 +50,19 @@ def project(
             project_agents(connection, centre, agents)
         if roster:
             project_roster(connection, name, roster)
+    _project_other_facts(connection, events, centres)
+
+
+def _project_other_facts(
+    connection: Connection, events: Sequence[dict[str, Any]], centres: dict[str, CentreConfig]
+) -> None:
+    for belongs, project_facts in _OTHER_FACTS:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for body in events:
+            if belongs(body):
+                grouped[body.get("centre", "default")].append(body)
+        for name, bodies in grouped.items():
+            project_facts(connection, _centre(centres, name), bodies)
 
 
 def _by_centre(

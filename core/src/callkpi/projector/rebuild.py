@@ -14,14 +14,38 @@ import orjson
 from sqlalchemy import Column, Connection, delete, select
 
 from ..store.centres import CentreConfig
-from ..store.tables import AgentDimension, AgentIntervalFact, ContactFact, StoredEvent
+from ..store.tables import (
+    AgentDimension,
+    AgentIntervalFact,
+    CaseFact,
+    ContactFact,
+    ForecastIntervalFact,
+    QaEvaluationFact,
+    SaleFact,
+    StoredEvent,
+    SurveyFact,
+    SurveyResponseFact,
+)
 from .agent_intervals import AGENT_TYPES, project_agents
+from .business_facts import BUSINESS_TYPES, project_business
 from .contact_facts import project_contacts
 from .contacts import CONTACT_TYPES
+from .forecasts import FORECAST_TYPE, project_forecasts
 from .roster import ROSTER_TYPES, project_roster
+from .surveys import FOLLOW_UP, SURVEY_TYPES, project_surveys
 
 EVENTS = StoredEvent.__table__
-FACT_TABLES = (ContactFact.__table__, AgentIntervalFact.__table__, AgentDimension.__table__)
+FACT_TABLES = (
+    ContactFact.__table__,
+    AgentIntervalFact.__table__,
+    AgentDimension.__table__,
+    SurveyFact.__table__,
+    SurveyResponseFact.__table__,
+    CaseFact.__table__,
+    QaEvaluationFact.__table__,
+    SaleFact.__table__,
+    ForecastIntervalFact.__table__,
+)
 CONTACT_CHUNK = 1000
 # An agent's chunk holds its whole state history, so agents go a few at a time.
 AGENT_CHUNK = 20
@@ -51,12 +75,43 @@ def rebuild(connection: Connection, centres: dict[str, CentreConfig]) -> None:
                 name,
                 _bodies(connection, name, EVENTS.c.agentid, agentids, ROSTER_TYPES),
             )
+        _rebuild_other_facts(connection, centre)
+
+
+def _rebuild_other_facts(connection: Connection, centre: CentreConfig) -> None:
+    """Surveys by contact, then opt-outs without a contact (their survey rows exist by
+    then), then cases, evaluations, sales and forecasts a chunk of events at a time."""
+    name, survey_types = centre.name, SURVEY_TYPES | {FOLLOW_UP}
+    for contactids in _keys(connection, name, EVENTS.c.contactid, survey_types, CONTACT_CHUNK):
+        project_surveys(
+            connection,
+            centre,
+            _bodies(connection, name, EVENTS.c.contactid, contactids, survey_types),
+        )
+    for ids in _keys(
+        connection, name, EVENTS.c.id, SURVEY_TYPES, CONTACT_CHUNK, EVENTS.c.contactid
+    ):
+        project_surveys(
+            connection, centre, _bodies(connection, name, EVENTS.c.id, ids, SURVEY_TYPES)
+        )
+    for types, project_facts in (
+        (BUSINESS_TYPES, project_business),
+        ({FORECAST_TYPE}, project_forecasts),
+    ):
+        for ids in _keys(connection, name, EVENTS.c.id, types, CONTACT_CHUNK):
+            project_facts(connection, centre, _bodies(connection, name, EVENTS.c.id, ids, types))
 
 
 def _keys(
-    connection: Connection, centre: str, column: Column[Any], types: Collection[str], size: int
+    connection: Connection,
+    centre: str,
+    column: Column[Any],
+    types: Collection[str],
+    size: int,
+    missing: Column[Any] | None = None,
 ) -> Iterator[list[str]]:
-    """The distinct contact or agent ids of ``centre``'s events of ``types``, ``size`` at a time."""
+    """The distinct contact, agent or event ids of ``centre``'s events of ``types`` (with
+    no ``missing`` column when given), ``size`` at a time."""
     last: str | None = None
     while True:
         query = (
@@ -64,6 +119,8 @@ def _keys(
             .distinct()
             .where(EVENTS.c.centre == centre, column.is_not(None), EVENTS.c.type.in_(sorted(types)))
         )
+        if missing is not None:
+            query = query.where(missing.is_(None))
         if last is not None:
             query = query.where(column > last)
         keys = list(connection.execute(query.order_by(column).limit(size)).scalars())

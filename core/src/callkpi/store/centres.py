@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -15,6 +16,19 @@ DEFAULT_CENTRE = "default"
 DEFAULT_BREAK_REASONS = ("break", "lunch", "coffee", "rest")
 
 
+class KpiTarget(BaseModel):
+    """A centre's target for one KPI: centre-wide, and per queue where a queue differs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | None = Field(None, description="The target for the whole centre; None: the KPI's default.")
+    queues: dict[str, float] = Field(default_factory=dict, description="Targets of single queues, by queue name.")
+
+    def for_queue(self, queue: str | None) -> float | None:
+        """The target of ``queue`` (``None``: the centre as a whole)."""
+        return self.queues.get(queue, self.value) if queue is not None else self.value
+
+
 class CentreSettings(BaseModel):
     """A centre's configuration, stored as JSON on its row."""
 
@@ -23,6 +37,12 @@ class CentreSettings(BaseModel):
     phone_region: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO country for numbers without a + prefix.")
     break_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_BREAK_REASONS))
     adherence_tolerance_s: float = Field(0.0, ge=0, description="State changes this close to a schedule boundary count as adherent.")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of hourly_cost and fixed_cost.")
+    hourly_cost: float | None = Field(None, ge=0, description="Cost of one staffed (logged-in) agent hour; None: not configured.")
+    fixed_cost: float | None = Field(None, ge=0, description="Fixed cost (rent, licences …) per fixed_cost_period; None: not configured.")
+    fixed_cost_period: Literal["day", "week", "month", "year"] = Field("month", description="The period fixed_cost is per; a month is 730.5 hours.")
+    enabled_kpis: list[str] | None = Field(None, description="Ids of the KPIs reported by default; None: every installed KPI.")
+    kpi_targets: dict[str, KpiTarget] = Field(default_factory=dict, description="Targets by KPI id, overriding the KPI's default target.")
 
 
 class CentreConfig(BaseModel):

@@ -74,7 +74,10 @@ _SUMMARY_FIELD = {"accepted": "accepted", "duplicate": "duplicates", "quarantine
 
 
 @dataclass(slots=True)
-class _Prepared:
+class PreparedInput:
+    """One input on its way through a batch: the raw input, the validated event and its
+    stored row when valid, or the reasons it cannot be stored."""
+
     raw: RawEvent
     event: Envelope | None = None
     body: dict[str, Any] | None = None
@@ -114,7 +117,7 @@ class Ingestor:
         """Ingest one batch in one transaction; one outcome per input, in order."""
         return [outcome for _, outcome in self._ingest(batch)]
 
-    def _ingest(self, batch: Sequence[RawEvent]) -> list[tuple[_Prepared, EventOutcome]]:
+    def _ingest(self, batch: Sequence[RawEvent]) -> list[tuple[PreparedInput, EventOutcome]]:
         with _cyclic_gc_paused(), self.store.transaction() as connection:
             if not self._centres:
                 self._centres = load_centres(connection)
@@ -124,8 +127,8 @@ class Ingestor:
         self._announce(prepared, outcomes)
         return list(zip(prepared, outcomes, strict=True))
 
-    def _prepare(self, raw: RawEvent, connection: Connection, now: datetime) -> _Prepared:
-        item = _Prepared(raw)
+    def _prepare(self, raw: RawEvent, connection: Connection, now: datetime) -> PreparedInput:
+        item = PreparedInput(raw)
         if raw.error is not None:  # the connector could not map this input: keep it, with why
             item.reasons = [raw.error]
             return item
@@ -165,7 +168,7 @@ class Ingestor:
             data["customer_hmac"] = self.hasher.hash(customer, centre.settings.phone_region)
         return customer
 
-    def _store(self, connection: Connection, prepared: list[_Prepared],
+    def _store(self, connection: Connection, prepared: list[PreparedInput],
                now: datetime) -> list[EventOutcome]:
         ids = [p.row["id"] for p in prepared if p.row]
         known = _stored_hashes(connection, ids)
@@ -185,9 +188,9 @@ class Ingestor:
                 self._reclassify_lost_races(connection, prepared, outcomes, stored)
                 new_bodies = [body for body, row in zip(new_bodies, new_rows, strict=True) if row["id"] in stored]
             project(connection, new_bodies, self._centres)
-        return self._quarantine(connection, prepared, outcomes, now)
+        return self.keep_quarantined(connection, prepared, outcomes, now)
 
-    def _reclassify_lost_races(self, connection: Connection, prepared: list[_Prepared],
+    def _reclassify_lost_races(self, connection: Connection, prepared: list[PreparedInput],
                                outcomes: list[EventOutcome], stored: set[str]) -> None:
         """Another writer stored some of these ids between our look-up and our insert:
         they are duplicates or conflicts after all, decided against what it stored."""
@@ -199,7 +202,7 @@ class Ingestor:
                 outcomes[index] = self._classify(item, known)
 
     @staticmethod
-    def _classify(item: _Prepared, known: dict[str, tuple[str, datetime]]) -> EventOutcome | None:
+    def _classify(item: PreparedInput, known: dict[str, tuple[str, datetime]]) -> EventOutcome | None:
         if item.rejected:
             return EventOutcome("rejected", reasons=tuple(item.reasons))
         if item.row is None:
@@ -214,8 +217,11 @@ class Ingestor:
         return EventOutcome("quarantined", item.row["id"], tuple(item.reasons))
 
     @staticmethod
-    def _quarantine(connection: Connection, prepared: list[_Prepared], outcomes: list[EventOutcome],
-                    now: datetime) -> list[EventOutcome]:
+    def keep_quarantined(connection: Connection, prepared: list[PreparedInput], outcomes: list[EventOutcome],
+                         now: datetime) -> list[EventOutcome]:
+        """Write a quarantine row for every quarantined input, inside the batch's transaction.
+        Subclasses override this to treat rejects differently (quarantine replay updates the
+        row it replays instead of adding one)."""
         result = []
         for item, outcome in zip(prepared, outcomes, strict=True):
             if outcome.status == "quarantined":
@@ -225,7 +231,7 @@ class Ingestor:
             result.append(outcome)
         return result
 
-    def _announce(self, prepared: list[_Prepared], outcomes: list[EventOutcome]) -> None:
+    def _announce(self, prepared: list[PreparedInput], outcomes: list[EventOutcome]) -> None:
         hook = self.pm.hook.callkpi_event_recorded
         if not hook.get_hookimpls():
             return
@@ -239,7 +245,7 @@ class Ingestor:
                 log.exception("a callkpi_event_recorded hook failed for event %s", outcome.event_id)
 
 
-def _tally(summary: IngestSummary, results: list[tuple[_Prepared, EventOutcome]]) -> None:
+def _tally(summary: IngestSummary, results: list[tuple[PreparedInput, EventOutcome]]) -> None:
     for prepared, outcome in results:
         summary.count(outcome, prepared.event.type if prepared.event else None)
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, select, update
 
 from ..connectors import RawEvent
-from .ingest import EventOutcome, Ingestor, _Prepared
+from .ingest import EventOutcome, Ingestor, PreparedInput
 from .tables import QuarantinedInput
 
 QUARANTINE_TABLE = QuarantinedInput.__table__
@@ -109,10 +109,10 @@ class _RowReplayer(Ingestor):
         )
         self.row_id = row_id
 
-    def _quarantine(
+    def keep_quarantined(
         self,
         connection: Connection,
-        prepared: list[_Prepared],
+        prepared: list[PreparedInput],
         outcomes: list[EventOutcome],
         now: datetime,
     ) -> list[EventOutcome]:

@@ -217,6 +217,7 @@ class SurveyResponseFact(LocalBuckets, table=True):
     comment: str | None = Field(default=None, sa_type=Text)
     responded_at: datetime
     followed_up_at: datetime | None = Field(default=None, description="When a detractor was followed up.")
+    followup_s: float | None = Field(default=None, description="followed_up_at − responded_at, in seconds.")
 
 
 class CaseFact(LocalBuckets, table=True):

@@ -1,0 +1,118 @@
+"""The three shapes of ``callkpi report``: a Rich table, CSV and JSON (``docs/reports.md``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import orjson
+from rich.table import Table
+from rich.text import Text
+
+from ..kpi import ReportRequest
+from ..kpi.docs import number
+from ..kpi.report import KpiColumn, KpiValue, Report
+
+FORMATS = ("table", "csv", "json")
+DECIMALS = {"s": 1, "%": 1, "n": 0, "per_hour": 2, "per_day": 2, "ratio": 3}
+NO_DATA = "–"
+
+
+def render(result: Report, output_format: str, engine: str) -> str | Table:
+    """The report as a Rich table, CSV text or JSON text."""
+    if output_format == "json":
+        return report_json(result, engine)
+    if output_format == "csv":
+        return report_csv(result)
+    return report_table(result)
+
+
+def report_json(result: Report, engine: str) -> str:
+    """The report as JSON: the request, then ``columns`` and ``rows`` (``docs/reports.md``)."""
+    request = result.request
+    document = {
+        "centre": request.centre,
+        "from": request.date_from.isoformat(),
+        "to": request.date_to.isoformat(),
+        "by": list(request.group_by),
+        "engine": engine,
+        **result.to_dict(),
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def report_csv(result: Report) -> str:
+    """The report as CSV: the dimensions, then one column per KPI named ``key [unit]``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    group_by = result.request.group_by
+    writer.writerow([*group_by, *(f"{column.key} [{column.unit}]" for column in result.columns)])
+    for row in result.rows:
+        values = [row.values[column.key].value for column in result.columns]
+        writer.writerow(
+            [
+                *(_dimension_text(row.dimensions[name]) for name in group_by),
+                *map(_csv_number, values),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_number(value: float | None) -> str:
+    return "" if value is None else str(round(value, 6))
+
+
+def _dimension_text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def report_table(result: Report) -> Table:
+    """The report as a Rich table: a value is green when it meets its target, red when it misses."""
+    table = Table(title=_title(result.request))
+    for name in result.request.group_by:
+        table.add_column(name)
+    for column in result.columns:
+        table.add_column(_header(column), justify="right")
+    for row in result.rows:
+        dimensions = (Text(_dimension_text(row.dimensions[n])) for n in result.request.group_by)
+        table.add_row(*dimensions, *(_cell(row.values[c.key]) for c in result.columns))
+    if not result.rows:
+        table.caption = "no data in this period"
+    return table
+
+
+def _title(request: ReportRequest) -> str:
+    period = f"{request.date_from}" + (
+        f" – {request.date_to}" if request.date_to != request.date_from else ""
+    )
+    where = f"centre {request.centre}" if request.centre else "all centres"
+    return f"KPIs, {period}, {where}"
+
+
+def _header(column: KpiColumn) -> str:
+    lines = [column.title, f"{column.unit} · {column.variant}"]
+    if column.parameters:
+        lines.append(", ".join(f"{k}={number(v)}" for k, v in column.parameters.items()))
+    if column.target is not None:
+        comparison = {True: "≥ ", False: "≤ ", None: ""}[column.higher_is_better]
+        lines.append(f"target {comparison}{number(column.target)}")
+    return "\n".join(lines)
+
+
+def _cell(value: KpiValue) -> Text:
+    if value.value is None:
+        return Text(NO_DATA)
+    style = "dim" if not value.enough_sample else {True: "green", False: "red"}.get(value.met, "")
+    return Text(format_number(value.value, value.unit), style=style)
+
+
+def format_number(value: float, unit: str) -> str:
+    """``value`` rounded for reading: 1 decimal for seconds and percentages, whole counts."""
+    decimals = DECIMALS.get(unit, 2)
+    if unit == "n" and value != int(value):
+        decimals = 2
+    return f"{value:.{decimals}f}"

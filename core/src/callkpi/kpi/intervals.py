@@ -1,0 +1,54 @@
+"""95 % confidence intervals from additive sums only, so they work on any report grouping.
+
+* a share (``k`` of ``n``): the Wilson score interval, which stays inside 0–100 % and
+  behaves at small ``n`` and at shares near 0 or 1;
+* a mean (of ``n`` values with sum ``Σx`` and sum of squares ``Σx²``): the normal
+  interval mean ± z·s/√n with the sample standard deviation ``s`` (for the samples of 30
+  and more that survey KPIs require, Student's t and z differ by under 4 %);
+* NPS: each answer scores +1 (promoter), 0 (passive) or −1 (detractor); NPS = 100·mean,
+  and its standard error is 100·√((Σx²/n − mean²)/n).
+
+Each returns ``(low, high)``, or ``None`` when ``n`` is 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+Z95 = 1.959963984540054
+"""The standard normal quantile of 97.5 %: a two-sided 95 % interval."""
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval of the share ``successes ÷ n``, in percent."""
+    if n <= 0:
+        return None
+    share = successes / n
+    denominator = 1 + z * z / n
+    centre = (share + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / denominator
+    return 100 * max(centre - half, 0.0), 100 * min(centre + half, 1.0)
+
+
+def mean_interval(
+    n: float, total: float, squares: float, z: float = Z95
+) -> tuple[float, float] | None:
+    """mean ± z·s/√n, with ``s²`` = (Σx² − n·mean²) ÷ (n − 1); a single value has width 0."""
+    if n <= 0:
+        return None
+    mean = total / n
+    variance = max(squares - n * mean * mean, 0.0) / (n - 1) if n > 1 else 0.0
+    half = z * math.sqrt(variance / n)
+    return mean - half, mean + half
+
+
+def nps_interval(
+    n: float, total: float, squares: float, z: float = Z95
+) -> tuple[float, float] | None:
+    """The normal interval of NPS = 100·mean of the +1/0/−1 scores (``squares`` = promoters
+    + detractors, since (±1)² = 1)."""
+    if n <= 0:
+        return None
+    mean = total / n
+    half = z * 100 * math.sqrt(max(squares / n - mean * mean, 0.0) / n)
+    return 100 * mean - half, 100 * mean + half
