@@ -54,16 +54,22 @@ class TestAmazonConnectConformance(ConnectorTests):
         return str(target), {"centre": "default", "agent_id": "username"}
 
 
-def test_a_firehose_mix_yields_one_event_per_contact_and_quarantines_the_cut_record() -> None:
+def test_a_firehose_mix_yields_every_version_as_read_and_quarantines_the_cut_record() -> None:
     events, notes = events_of(CTR)
     good = [e.payload for e in events if e.error is None]
-    # 9 records: C1 three times (v1, v2, v1 again), C2…C7 once each; C8 is cut off.
-    assert [e["contactid"] for e in good] == [C(n, n) for n in range(1, 8)]
-    assert notes["older versions of a contact record in the same file (superseded)"] == 2
+    # 9 records in file order: C1 v1, C2, C1 v2, C3 C4 (concatenated on line 4), C5 C6 (an
+    # array), C1 v1 again, C7; C8 is cut off. Nothing is held back to deduplicate.
+    assert [e["contactid"] for e in good] == [C(n, n) for n in (1, 2, 1, 3, 4, 5, 6, 1, 7)]
+    # C1's versions: updated 00:26:10, 00:31:00, and 00:26:10 again → the repeat's id is
+    # the first one's, so it is a duplicate at ingest.
+    assert [e["id"][-20:] for e in good if e["contactid"] == C(1, 1)] == [
+        "20251026T002610.000Z", "20251026T003100.000Z", "20251026T002610.000Z",
+    ]  # fmt: skip
+    assert not notes
     (cut,) = [e for e in events if e.error is not None]
     assert cut.origin == "ctr_firehose.jsonl:77"
     assert cut.error.startswith("line 77: truncated JSON record at the end of the file")
-    first = good[0]
+    first = good[2]
     assert first["id"] == f"aws-connect-{C(1, 1)}-20251026T003100.000Z"  # v2: updated 00:31
     assert first["time"] == datetime(2025, 10, 26, 0, 31, tzinfo=UTC)
     assert (first["agentid"], first["queue"], first["channel"]) == (
@@ -89,7 +95,8 @@ def test_gzip_files_read_the_same(tmp_path: Path) -> None:
 
 
 def test_the_transfer_chain_and_outcomes() -> None:
-    recorded = {e.payload["contactid"]: e.payload for e in events_of(CTR)[0] if e.error is None}
+    good = [e.payload for e in events_of(CTR)[0] if e.error is None]
+    recorded = {e["contactid"]: e for e in good}  # C1 twice in a row: v1 last, irrelevant here
     chain = [recorded[C(n, n)] for n in (2, 3, 4)]
     # C2 → C3 → C4: the first two were transferred on (NextContactId); the transferred-in
     # contacts carry no customer, so they are no repeat contact of C2's caller.
@@ -105,7 +112,9 @@ def test_the_transfer_chain_and_outcomes() -> None:
 
 def test_facts_and_kpis_on_the_day_clocks_go_back(ams) -> None:
     summary = ams.ingest(events_of(CTR, AMS)[0])
-    assert (summary.accepted, summary.quarantined) == (7, 1)
+    # 9 versions read: C1 v1 repeated is a duplicate, the cut C8 is quarantined → 8 stored.
+    assert (summary.accepted, summary.duplicates, summary.quarantined) == (8, 1, 1)
+    assert len(rows(ams.store, ContactFact)) == 7  # one fact per contact: C1 … C7
     facts = {row["contactid"]: row for row in rows(ams.store, ContactFact)}
     # C1 queued 00:20:30Z = 02:20:30 CEST, C2 01:20:00Z = 02:20:00 CET: both in the local
     # 02:15 interval (135 min after midnight) of 26 October, one hour apart in UTC.
@@ -144,6 +153,23 @@ def test_the_newest_version_wins_whatever_order_the_files_come_in(ingestor, tmp_
         assert summary.quarantined == 0
         (fact,) = rows(ingestor.store, ContactFact)
         assert (fact["acw_s"], fact["handle_s"]) == (30.0, 330.0)  # v2's, both orders
+
+
+def test_the_newest_version_wins_within_a_file_and_reingest_stores_nothing(
+    ingestor, tmp_path
+) -> None:
+    lines = CTR.read_text(encoding="utf-8").splitlines()
+    # In one file: C1 v2 (ACW 30 s, updated 00:31:00), then v1 (ACW 20 s, 00:26:10), then v2
+    # again — the newest by LastUpdateTimestamp must win, not the last one read.
+    source = tmp_path / "connect-ctr.jsonl"
+    source.write_text("\n".join((lines[2], lines[0], lines[2])), encoding="utf-8")
+    first = ingestor.ingest(events_of(source)[0])
+    assert (first.accepted, first.duplicates, first.quarantined) == (2, 1, 0)
+    (fact,) = rows(ingestor.store, ContactFact)
+    assert (fact["acw_s"], fact["handle_s"]) == (30.0, 330.0)  # 240 talk + 60 hold + 30 ACW
+    again = ingestor.ingest(events_of(source)[0])
+    assert (again.accepted, again.duplicates) == (0, 3)
+    assert (rows(ingestor.store, ContactFact)[0]["acw_s"]) == 30.0
 
 
 def test_agent_events_become_state_changes_without_repeats(ams) -> None:
@@ -188,6 +214,6 @@ def test_records_that_cannot_be_mapped_are_quarantined_with_the_field(ingestor, 
     summary = ingestor.ingest(events_of(source)[0])
     assert summary.quarantined == 4  # line 1, line 2, and both elements of the array
     reasons = sorted(json.loads(r["reasons"])[0] for r in rows(ingestor.store, QuarantinedInput))
-    assert reasons[0].startswith("line 1: LastUpdateTimestamp is missing")
+    assert reasons[0].startswith("line 1: contact record: LastUpdateTimestamp missing")
     assert "line 2: contact record: Channel = 'FAX': expected one of VOICE" in reasons[1]
     assert reasons[2].startswith("line 3: expected an Amazon Connect contact record")

@@ -1,8 +1,9 @@
 """callkpi connector for Amazon Connect: contact records and agent events as Kinesis Data
 Firehose delivers them to files (JSON per line, concatenated or in arrays, gzip or not).
 
-Each contact record becomes one ``contact.recorded`` event (the newest version of a
-contact wins), each agent event that changes the agent's state an ``agent.state_changed``.
+Each contact record version becomes one ``contact.recorded`` event (the projector keeps the
+newest version of a contact), each agent event that changes the agent's state an
+``agent.state_changed``. Files are read as a stream: memory stays flat however long they are.
 """
 
 from __future__ import annotations

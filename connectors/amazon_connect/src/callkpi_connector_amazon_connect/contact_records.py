@@ -38,11 +38,6 @@ def is_contact_record(value: Any) -> bool:
     return isinstance(value, dict) and "ContactId" in value and "EventType" not in value
 
 
-def version_key(record: dict[str, Any]) -> str:
-    """What orders two versions of one contact: its ``LastUpdateTimestamp`` as UTC text."""
-    return timestamp(record, "LastUpdateTimestamp").isoformat()
-
-
 def timestamp(record: dict[str, Any], *path: str) -> datetime:
     value = _get(record, path)
     if value is None:
