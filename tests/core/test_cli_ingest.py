@@ -10,33 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from callkpi.cli import app
+from sqlalchemy import func, select
+from typer.testing import Result
+
 from callkpi.store.db import Store
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 from callkpi.testing import event_factory
-from sqlalchemy import func, select
-from typer.testing import CliRunner, Result
 
 Run = Callable[..., Result]
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A store URL in tmp_path, with the working directory and CALLKPI_* isolated there."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("CALLKPI_HMAC_KEY", "CALLKPI_CONFIG", "CALLKPI_DISABLED_PLUGINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("CALLKPI_KEY_FILE", str(tmp_path / "callkpi.key"))
-    monkeypatch.setenv("COLUMNS", "250")  # tables wide enough that cells are not wrapped
-    return f"sqlite:///{tmp_path / 'callkpi.db'}"
-
-
-@pytest.fixture
-def run(database: str) -> Run:
-    def invoke(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(app, [*args, "--database", database], input=input)
-
-    return invoke
 
 
 def write_jsonl(path: Path, *events: dict | str) -> str:
@@ -257,17 +238,3 @@ def test_rebuild_recomputes_the_facts(run: Run, tmp_path: Path):
     assert "1 centre(s); the store now holds 2 contact(s) and 0 agent interval(s)" in result.output
     assert "--centre = 'nowhere': no such centre" in run("rebuild", "--centre", "nowhere").stderr
 
-
-def test_demo_loads_the_examples_and_refuses_a_used_directory(tmp_path: Path, database: str):
-    examples = Path(__file__).parents[2] / "docs" / "examples" / "events.jsonl"
-    lines = sum(1 for line in examples.read_text().splitlines() if line.strip())
-    result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
-    assert result.exit_code == 0, result.output
-    # Every line of the examples is a valid, distinct event.
-    assert (
-        summary(result.output, "accepted") == lines and summary(result.output, "quarantined") == 0
-    )
-    assert re.search(r"sales\s*│\s*\d+\s*│", result.output)  # the per-queue table has a sales row
-    assert f"callkpi serve --database sqlite:///{tmp_path / 'demo' / 'callkpi.db'}" in result.output
-    again = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "demo")])
-    assert again.exit_code == 1 and "already holds callkpi.db" in again.stderr

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from callkpi.cli import app
+from typer.testing import Result
+
 from callkpi.store.centres import CentreSettings, KpiTarget, load_centres
 from callkpi.store.db import Store
-from typer.testing import CliRunner, Result
 
 Run = Callable[..., Result]
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A store URL in tmp_path, with the working directory and CALLKPI_* isolated there."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("CALLKPI_HMAC_KEY", "CALLKPI_CONFIG", "CALLKPI_DISABLED_PLUGINS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "250")  # tables wide enough that cells are not wrapped
-    return f"sqlite:///{tmp_path / 'callkpi.db'}"
-
-
-@pytest.fixture
-def run(database: str) -> Run:
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(app, [*args, "--database", database])
-
-    return invoke
 
 
 def one_red_line(result: Result) -> str:

@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
+
 from callkpi.cli import app
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
@@ -33,7 +35,6 @@ from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi.testing import TEST_HMAC_KEY, abandoned_contact, contact_timeline, raw_events
-from typer.testing import CliRunner, Result
 
 Run = Callable[..., Result]
 MONDAY = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
@@ -58,13 +59,9 @@ def timeline(make_event) -> list[dict]:
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_event) -> str:
-    """A SQLite store in tmp_path holding the timeline; CALLKPI_* isolated there."""
-    monkeypatch.chdir(tmp_path)
-    for name in ("CALLKPI_HMAC_KEY", "CALLKPI_CONFIG", "CALLKPI_DISABLED_PLUGINS", "FORCE_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("COLUMNS", "250")  # tables wide enough that cells are not wrapped
-    url = f"sqlite:///{tmp_path / 'callkpi.db'}"
+def database(cli_home: Path, make_event) -> str:
+    """A SQLite store in the isolated working directory, holding the timeline."""
+    url = f"sqlite:///{cli_home / 'callkpi.db'}"
     store = Store.open(url)
     ingestor = Ingestor(store, get_plugin_manager(Settings()), CustomerHasher(TEST_HMAC_KEY))
     summary = ingestor.ingest(raw_events(timeline(make_event)))
