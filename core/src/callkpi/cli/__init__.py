@@ -18,7 +18,9 @@ from . import (
     report,
     schema,
     serve,
+    simulate,
     snapshot,
+    staffing,
 )
 from .runtime import CallkpiGroup
 
@@ -37,6 +39,8 @@ app.command()(rebuild.rebuild)
 app.command()(demo.demo)
 app.command()(snapshot.snapshot)
 app.command()(report.report)
+app.command()(simulate.simulate)
+app.command()(staffing.staffing)
 app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(centre.app, name="centre")
 app.add_typer(apikey.app, name="apikey")

@@ -1,25 +1,46 @@
-"""``callkpi demo``: ingest the example events into a fresh store and show what came out."""
+"""``callkpi demo``: simulate a week of a mid-size centre into a fresh store and show its KPIs.
+
+Everything printed comes from :func:`callkpi.kpi.run_report` on the new store, exactly as
+``callkpi report`` would compute it; nothing needs the network.
+"""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Connection, case, func, select
+from rich.text import Text
 
-import callkpi
-
+from ..kpi import ReportRequest, run_report
+from ..kpi.report import KpiValue, Report, ReportRow
 from ..settings import Settings
-from ..store.tables import AgentIntervalFact, ContactFact, StoredEvent
-from .ingest import find_connector, print_summary
-from .runtime import UserError, ingestor_for, opened_store, out, plugin_manager
+from ..simulator import demo_config
+from .report_formats import format_number
+from .runtime import UserError, opened_store, out
+from .simulate import simulate_into_store
 
-# core/src/callkpi/__init__.py → the repository root is three folders up from the package.
-EXAMPLE_EVENTS = Path(callkpi.__file__).resolve().parents[3] / "docs" / "examples" / "events.jsonl"
-EVENT, CONTACT, AGENT = StoredEvent.__table__, ContactFact.__table__, AgentIntervalFact.__table__
+SUMMARY_KPIS = (
+    "service_level",
+    "asa",
+    "abandon_rate",
+    "aht",
+    "fcr",
+    "occupancy",
+    "nps",
+    "csat",
+    "ces",
+)
+UNIT_SUFFIX = {"%": " %", "s": " s"}
+WORST_INTERVALS = 3
+MIN_INTERVAL_OFFERED = 10
+"""An interval with fewer contacts says more about chance than about staffing."""
+MIN_AGENT_HANDLED = 30
+AGENTS_SHOWN = 3
 
 
 def demo(
@@ -29,24 +50,35 @@ def demo(
             "--dir", metavar="DIR", help="Where to create the demo store. [default: a new temp dir]"
         ),
     ] = None,
+    days: Annotated[int, typer.Option(min=1, max=31, help="Days to simulate.")] = 7,
+    agents: Annotated[int, typer.Option(min=1, max=500, help="Agents on the roster.")] = 50,
+    contacts_per_day: Annotated[
+        float, typer.Option(min=1, help="Contacts on an average weekday.")
+    ] = 1600,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 1,
 ) -> None:
-    """Load the example events into a fresh SQLite store and print a first look at the facts."""
-    if not EXAMPLE_EVENTS.is_file():
-        raise UserError(
-            f"example events {EXAMPLE_EVENTS}: not found; expected a source checkout of callkpi "
-            "(the demo reads docs/examples/events.jsonl from it)"
-        )
+    """Simulate a week of a 50-agent centre (three queues, voice and chat, surveys) into a
+    fresh SQLite store and print its KPIs."""
     settings = demo_settings(directory)
-    pm = plugin_manager(settings)
-    events = find_connector(pm, "jsonl").read(str(EXAMPLE_EVENTS), {})
+    first = datetime.now().astimezone().date() - timedelta(days=days)
+    config = demo_config(
+        first, days=days, agents=agents, contacts_per_day=contacts_per_day, seed=seed
+    )
+    summary, elapsed = simulate_into_store(config, settings)
+    out().print(
+        f"Simulated {days} days of a centre with {agents} agents from {first}: "
+        f"{summary.accepted:,} events stored, {summary.quarantined} quarantined, "
+        f"in {elapsed:.1f} s.",
+        soft_wrap=True,
+    )
+    last = first + timedelta(days=days - 1)
     with opened_store(settings) as store:
-        print_summary(ingestor_for(store, settings, pm).ingest(events, settings.batch_size))
-        with store.transaction() as connection:
-            print_facts(connection)
-    print_next_steps(settings)
+        print_kpis(store, first, last)
+    print_next_steps(settings, first, last)
 
 
 def demo_settings(directory: Path | None) -> Settings:
+    """Settings for a new store in ``directory`` (default: a new temporary directory)."""
     folder = (directory or Path(tempfile.mkdtemp(prefix="callkpi-demo-"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "callkpi.db"
@@ -57,93 +89,119 @@ def demo_settings(directory: Path | None) -> Settings:
     return Settings(database_url=f"sqlite:///{database}", key_file=folder / "callkpi.key")
 
 
-def print_facts(connection: Connection) -> None:
+def print_kpis(store: Any, first: date, last: date) -> None:
+    """The week's KPIs, its worst intervals and its fastest and slowest agents."""
     console = out()
-    for table in (
-        events_per_type(connection),
-        contacts_by_outcome(connection),
-        queues(connection),
-        staffed_hours(connection),
-    ):
-        console.print(table)
+    console.print(summary_table(run_report(store, ReportRequest(SUMMARY_KPIS, first, last))))
+    intervals = ReportRequest(
+        ("service_level", "offered", "abandon_rate"), first, last, ("date", "interval15")
+    )
+    console.print(worst_intervals_table(run_report(store, intervals)))
+    agents = ReportRequest(("aht", "csat"), first, last, ("agent",))
+    console.print(agents_table(run_report(store, agents)))
 
 
-def events_per_type(connection: Connection) -> Table:
-    table = Table("event type", "events", title="Stored events")
-    query = select(EVENT.c.type, func.count()).group_by(EVENT.c.type).order_by(EVENT.c.type)
-    for event_type, count in connection.execute(query):
-        table.add_row(event_type, str(count))
+def kpi_text(value: KpiValue) -> str:
+    """A KPI value as the demo prints it: rounded like ``callkpi report``, with its unit."""
+    if value.value is None:
+        return "–"
+    return format_number(value.value, value.unit) + UNIT_SUFFIX.get(value.unit, "")
+
+
+def _styled(value: KpiValue) -> Text:
+    style = {True: "green", False: "red"}.get(value.met, "") if value.enough_sample else "dim"
+    return Text(kpi_text(value), style=style)
+
+
+def summary_table(report: Report) -> Table:
+    """One row per KPI: its value (green when it meets its target, red when not) and target."""
+    table = Table("KPI", "value", "target", title="The week at a glance")
+    row = report.rows[0] if report.rows else None
+    for column in report.columns:
+        value = row.values[column.key] if row else None
+        target = "–" if column.target is None else _target(column.target, column.higher_is_better)
+        table.add_row(column.title, _styled(value) if value else Text("–"), target)
     return table
 
 
-def contacts_by_outcome(connection: Connection) -> Table:
-    table = Table("outcome", "contacts", title="Contacts by outcome")
-    outcome = func.coalesce(CONTACT.c.outcome, "in progress")
-    for name, count in connection.execute(
-        select(outcome, func.count()).group_by(outcome).order_by(outcome)
-    ):
-        table.add_row(name, str(count))
-    return table
+def _target(target: float, higher_is_better: bool | None) -> str:
+    return {True: "≥ ", False: "≤ ", None: ""}[higher_is_better] + f"{target:g}"
 
 
-def queues(connection: Connection) -> Table:
+def worst_intervals(report: Report) -> list[ReportRow]:
+    """The intervals with the lowest service level, among those with enough contacts."""
+    busy = [
+        row
+        for row in report.rows
+        if row["service_level"] is not None and (row["offered"] or 0) >= MIN_INTERVAL_OFFERED
+    ]
+    return sorted(busy, key=lambda row: row["service_level"])[:WORST_INTERVALS]
+
+
+def worst_intervals_table(report: Report) -> Table:
+    """The worst intervals by service level: when, how many contacts, SL and abandons."""
     table = Table(
-        "queue",
+        "date",
+        "interval",
         "offered",
-        "answered",
+        "service level",
         "abandoned",
-        "avg wait (s)",
-        "avg handle (s)",
-        title="Queues",
+        title=f"The {WORST_INTERVALS} worst intervals by service level",
     )
-    query = (
-        select(
-            CONTACT.c.queue,
-            func.count(),
-            _count_of("answered"),
-            _count_of("abandoned"),
-            func.avg(CONTACT.c.wait_s),
-            func.avg(CONTACT.c.handle_s),
-        )
-        .group_by(CONTACT.c.queue)
-        .order_by(CONTACT.c.queue)
-    )
-    for queue, offered, answered, abandoned, wait, handle in connection.execute(query):
+    for row in worst_intervals(report):
+        minute = row.dimensions["interval15"]
         table.add_row(
-            queue or "—",
-            str(offered),
-            str(answered),
-            str(abandoned),
-            _seconds(wait),
-            _seconds(handle),
+            str(row.dimensions["date"]),
+            f"{minute // 60:02d}:{minute % 60:02d}",
+            kpi_text(row.values["offered"]),
+            _styled(row.values["service_level"]),
+            _styled(row.values["abandon_rate"]),
         )
     return table
 
 
-def _count_of(outcome: str):
-    return func.coalesce(func.sum(case((CONTACT.c.outcome == outcome, 1), else_=0)), 0)
+def ranked_agents(report: Report) -> tuple[list[ReportRow], list[ReportRow]]:
+    """The three fastest and the three slowest agents by AHT, among those who handled
+    enough contacts to be compared."""
+    handled = [
+        row
+        for row in report.rows
+        if row["aht"] is not None and row.values["aht"].n >= MIN_AGENT_HANDLED
+    ]
+    ranked = sorted(handled, key=lambda row: row["aht"])
+    shown = min(AGENTS_SHOWN, len(ranked) // 2)  # nobody is both fastest and slowest
+    return ranked[:shown], ranked[::-1][:shown]
 
 
-def _seconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}"
-
-
-def staffed_hours(connection: Connection) -> Table:
-    table = Table("agent", "staffed hours", title="Agents")
-    query = (
-        select(AGENT.c.agentid, func.sum(AGENT.c.staffed_s))
-        .group_by(AGENT.c.agentid)
-        .order_by(AGENT.c.agentid)
-    )
-    for agent, staffed in connection.execute(query):
-        table.add_row(agent, f"{staffed / 3600:.2f}")
+def agents_table(report: Report) -> Table:
+    """Best and worst agents by AHT, with their CSAT (withheld below its minimum sample)."""
+    table = Table("", "agent", "handled", "AHT", "CSAT", title="Fastest and slowest agents")
+    fastest, slowest = ranked_agents(report)
+    _agent_rows(table, "fastest", fastest)
+    _agent_rows(table, "slowest", slowest)
     return table
 
 
-def print_next_steps(settings: Settings) -> None:
+def _agent_rows(table: Table, label: str, rows: Sequence[ReportRow]) -> None:
+    for index, row in enumerate(rows):
+        table.add_row(
+            label if index == 0 else "",
+            str(row.dimensions["agent"]),
+            f"{row.values['aht'].n:,.0f}",
+            kpi_text(row.values["aht"]),
+            _styled(row.values["csat"]),
+        )
+
+
+def print_next_steps(settings: Settings, first: date, last: date) -> None:
+    """Where the store is and the commands to go on with."""
     url = settings.database_url
     console = out()
     console.print(f"Demo store: {url}", soft_wrap=True)
     console.print("Next, try:")
-    console.print(f"  callkpi serve --database {url}", soft_wrap=True)
-    console.print(f"  callkpi quarantine list --database {url}", soft_wrap=True)
+    for command in (
+        f"callkpi serve --database {url}",
+        f"callkpi report --database {url} --from {first} --to {last} --by queue",
+        f"callkpi staffing --database {url} --date {first} --queue support",
+    ):
+        console.print(f"  {command}", soft_wrap=True)
