@@ -78,11 +78,25 @@ def staffing_c(agents: int, traffic: Traffic, threshold_s: float) -> Staffing:
     load = traffic.load
     if agents <= load:
         return Staffing(agents, 0.0, 1.0, 1.0 if agents else 0.0, None)
-    waits = erlang_c(agents, load)
-    drain = (agents - load) / traffic.aht_s if traffic.aht_s else math.inf
+    waits, drain = _waits_and_drain(agents, traffic)
     service_level = 1 - waits * math.exp(-drain * threshold_s)
     asa = waits / drain if traffic.aht_s else 0.0
     return Staffing(agents, service_level, waits, load / agents, asa)
+
+
+def _waits_and_drain(agents: int, traffic: Traffic) -> tuple[float, float]:
+    """Erlang C's P(wait), and the rate (per second) at which a queue drains with N > A."""
+    load = traffic.load
+    drain = (agents - load) / traffic.aht_s if traffic.aht_s else math.inf
+    return erlang_c(agents, load), drain
+
+
+def _service_level_c(agents: int, traffic: Traffic, threshold_s: float) -> float:
+    """:func:`staffing_c`'s service level alone: the staffing search asks for nothing else."""
+    if agents <= traffic.load:
+        return 0.0
+    waits, drain = _waits_and_drain(agents, traffic)
+    return 1 - waits * math.exp(-drain * threshold_s)
 
 
 def staffing_a(agents: int, traffic: Traffic, threshold_s: float, patience_s: float) -> Staffing:
@@ -153,19 +167,21 @@ def agents_required(
     if traffic.arrivals == 0 or traffic.aht_s == 0:
         return Staffing(0, 1.0, 0.0, 0.0, 0.0)
 
-    def measure(agents: int) -> Staffing:
-        return staffing_a(agents, traffic, threshold_s, patience_s)
+    def service_level(agents: int) -> float:
+        if math.isinf(patience_s):  # Erlang C: no Staffing built for each agent count tried
+            return _service_level_c(agents, traffic, threshold_s)
+        return staffing_a(agents, traffic, threshold_s, patience_s).service_level
 
     # service level grows with N: double until the target is met, then bisect
     low, high = 0, max(1, math.ceil(traffic.load))
-    while measure(high).service_level < target:
+    while service_level(high) < target:
         low, high = high, high * 2
         if high > _MAX_AGENTS:
             raise ValueError(f"target = {target!r} is not reached with {_MAX_AGENTS} agents")
     while high - low > 1:
         middle = (low + high) // 2
-        low, high = (low, middle) if measure(middle).service_level >= target else (middle, high)
-    return measure(high)
+        low, high = (low, middle) if service_level(middle) >= target else (middle, high)
+    return staffing_a(high, traffic, threshold_s, patience_s)
 
 
 def _check_count(value: int, name: str) -> None:

@@ -53,7 +53,7 @@ class KpiColumn:
     min_sample: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KpiValue:
     """One KPI's value in one row. ``value`` is ``None`` when there is no data (a zero
     denominator); ``n`` is the sample size; ``met`` is ``None`` without a value or a target

@@ -5,8 +5,8 @@ the centre's target for the row's queue, then the centre's target for the KPI, t
 KPI's default. A row's centre is its ``centre`` dimension, else the request's centre;
 in a report over every centre that is not grouped by centre, the KPI defaults stay.
 
-This runs on the finished :class:`Report`, so every report engine (the store's SQL, a
-columnar snapshot) applies the same targets by calling :func:`with_centre_targets`.
+The engine applies them while it builds each value (:class:`RowTargets`, one lookup per
+KPI, centre and queue), so no value is built twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..store.centres import CentreConfig
-from .report import KpiColumn, KpiSelection, KpiValue, Report, ReportRow
+from .report import KpiColumn, ReportRequest
 
 Centres = Mapping[str, CentreConfig]
 
@@ -37,26 +37,6 @@ def centre_target(
     return target.for_queue(queue) if target is not None else None
 
 
-def with_centre_targets(report: Report, centres: Centres) -> Report:
-    """``report`` with its targets (and whether each value meets its target) taken from ``centres``.
-
-    Call it once, on a report whose targets are still the request's or the KPIs' defaults.
-    """
-    selections = report.request.selections()
-    centre = report.request.centre
-    defaults = [column.target for column in report.columns]
-    columns = tuple(
-        column
-        if selection.target is not None
-        else replace(column, target=_target(centres, centre, column, None, default))
-        for column, selection, default in zip(report.columns, selections, defaults, strict=True)
-    )
-    rows = tuple(
-        _row(row, report.columns, selections, defaults, centres, centre) for row in report.rows
-    )
-    return replace(report, columns=columns, rows=rows)
-
-
 def _target(
     centres: Centres, centre: str | None, column: KpiColumn, queue: str | None, default: Any
 ) -> float | None:
@@ -64,24 +44,28 @@ def _target(
     return found if found is not None else default
 
 
-def _row(
-    row: ReportRow,
-    columns: tuple[KpiColumn, ...],
-    selections: tuple[KpiSelection, ...],
-    defaults: list[float | None],
-    centres: Centres,
-    centre: str | None,
-) -> ReportRow:
-    centre = row.dimensions.get("centre", centre)
-    queue = row.dimensions.get("queue")
-    values = dict(row.values)
-    for column, selection, default in zip(columns, selections, defaults, strict=True):
-        if selection.target is None:
-            target = _target(centres, centre, column, queue, default)
-            values[column.key] = _retargeted(values[column.key], target, column.higher_is_better)
-    return replace(row, values=values)
+class RowTargets:
+    """The targets of a report's columns and rows, each (KPI, centre, queue) looked up once
+    with the precedence above, applied while values are built."""
 
+    def __init__(self, request: ReportRequest, centres: Centres) -> None:
+        self._selections = request.selections()
+        self._centre = request.centre
+        self._centres = centres
 
-def _retargeted(value: KpiValue, target: float | None, higher_is_better: bool | None) -> KpiValue:
-    reached = met(value.value, target, higher_is_better) if value.enough_sample else None
-    return replace(value, target=target, met=reached)
+    def column(
+        self, index: int, column: KpiColumn, rows: list[dict[str, Any]]
+    ) -> tuple[KpiColumn, list[float | None]]:
+        """The column with its centre target, and the target of each row (by its dimensions)."""
+        if self._selections[index].target is not None:
+            return column, [column.target] * len(rows)
+        default = column.target  # the KPI's own, no target being asked for
+        found: dict[tuple[Any, Any], float | None] = {}
+        targets = []
+        for dimensions in rows:
+            place = (dimensions.get("centre", self._centre), dimensions.get("queue"))
+            if place not in found:
+                found[place] = _target(self._centres, place[0], column, place[1], default)
+            targets.append(found[place])
+        top = _target(self._centres, self._centre, column, None, default)
+        return replace(column, target=top), targets

@@ -49,13 +49,11 @@ class SnapshotReader:
             f"FROM read_parquet('{_quoted(directory / files)}'{options})"
         )
 
-    def run(self, query: Select) -> list[dict[str, Any]]:
-        """``query``'s rows as mappings by column label."""
+    def run(self, query: Select) -> list[tuple[Any, ...]]:
+        """``query``'s rows as tuples in its column order."""
         compiled = query.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-        cursor = self.connection.execute(str(compiled), parameters)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self.connection.execute(str(compiled), parameters).fetchall()
 
     def months_holding(self, table: str, centre: str, column: str, values: list[str]) -> set[date]:
         """The local months of ``centre`` whose ``table`` rows have ``column`` in ``values``."""
