@@ -28,6 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 import callkpi.store.ingest as ingest_module
 from callkpi.plugins import CallkpiPluginManager, get_plugin_manager
 from callkpi.settings import Settings
@@ -35,8 +38,6 @@ from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi_connector_jsonl import read
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 EVENTS_PER_CONTACT = 8
 AGENTS, QUEUES, CUSTOMERS = 200, 4, 50_000
@@ -222,7 +223,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="how many events to generate")
     parser.add_argument(
-        "--batch-size", type=int, default=2000, help="events per ingest transaction"
+        "--batch-size",
+        type=int,
+        default=Settings.model_fields["batch_size"].default,
+        help="events per ingest transaction (default: the setting's default)",
     )
     parser.add_argument(
         "--postgres",

@@ -225,7 +225,7 @@ def test_configure_that_raises_skips_only_that_plugin(site: SitePackages):
 
     healthy = RemembersSettings()
     pm = build(("refuses", RefusesSettings()), ("healthy", healthy))
-    reason = "registration failed: ValueError: batch_size = 2000: expected at most 500"
+    reason = "registration failed: ValueError: batch_size = 10000: expected at most 500"
     assert pm.skipped == [SkippedPlugin("refuses", "refuses", reason)]
     assert loaded_names(pm) == [CORE_PLUGIN, "healthy"] and len(healthy.settings) == 1
     assert pm.get_plugin("refuses") is None

@@ -27,7 +27,7 @@ def write_config(text: str, name: str = "callkpi.toml") -> Path:
 
 def test_defaults_without_file_or_environment():
     settings = Settings()
-    assert (settings.database_url, settings.batch_size) == (DEFAULT_DATABASE_URL, 2000)
+    assert (settings.database_url, settings.batch_size) == (DEFAULT_DATABASE_URL, 10_000)
     assert settings.disabled == set()
 
 
@@ -44,7 +44,7 @@ def test_callkpi_config_names_another_file(monkeypatch: pytest.MonkeyPatch):
     write_config('disabled_plugins = "acme, other"\n', "site.toml")
     monkeypatch.setenv("CALLKPI_CONFIG", "site.toml")
     settings = Settings()
-    assert settings.batch_size == 2000  # ./callkpi.toml is not read when CALLKPI_CONFIG is set
+    assert settings.batch_size == 10_000  # ./callkpi.toml is not read when CALLKPI_CONFIG is set
     assert settings.disabled == {"acme", "other"}
 
 

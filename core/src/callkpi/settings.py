@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     hmac_key: str | None = Field(None, description="HMAC key (hex); overrides key_file.",
                                  repr=False, pattern=r"^([0-9a-fA-F]{2}){16,}$")
     disabled_plugins: str = Field("", description="Comma-separated plugin names not to load.")
-    batch_size: int = Field(2000, ge=1, le=100_000, description="Events per ingest transaction.")
+    batch_size: int = Field(10_000, ge=1, le=100_000, description="Events per ingest transaction.")
     snapshot_dir: Path | None = Field(None, description="Folder of the columnar snapshot; "
                                       "default: beside a SQLite store, else ./callkpi-snapshot.")
     connector_configs: dict[str, Path] = Field(

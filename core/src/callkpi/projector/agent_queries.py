@@ -3,7 +3,8 @@
 Every agent needs its own time bounds, answered by an index seek on ``ix_event_agent``
 (``ORDER BY time … LIMIT 1``). Building that as a SQLAlchemy expression per batch costs
 more than running it, so the SQL text is built once per agent count and cached; the
-statement's bound times are typed, so each dialect stores and compares them its own way.
+statement's bound times are typed, so each dialect stores and compares them its own way,
+and it runs at the driver level (``driver.run_text``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import orjson
 from sqlalchemy import Connection, String, TextClause, bindparam, text
 
 from ..store.tables import StoredEvent
+from .driver import result_processor, run_text
 from .upsert import chunks
 
 STATE = "agent.state_changed"
@@ -35,12 +37,16 @@ def neighbour_times(
 ) -> dict[str, tuple[datetime | None, datetime | None]]:
     """Per agent: its last state event time before span start and its first after span end."""
     found: dict[str, tuple[datetime | None, datetime | None]] = {}
+    as_time = result_processor(TIME_TYPE, connection.dialect)
     for chunk in chunks(sorted(spans), UNION_CHUNK):
-        rows = connection.execute(
-            _neighbours_sql(_padded(len(chunk))), _params(centre, chunk, spans)
-        )
+        query = _neighbours_sql(_padded(len(chunk)))
+        rows = run_text(connection, query, _params(centre, chunk, spans))
         found.update(
-            {row.agentid: (row.previous, row.following) for row in rows if row.agentid != NO_AGENT}
+            {
+                agentid: (as_time(previous), as_time(following))
+                for agentid, previous, following in rows
+                if agentid != NO_AGENT
+            }
         )
     return found
 
@@ -53,7 +59,7 @@ def states_around(
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in chunks(sorted(spans), UNION_CHUNK):
         query = _around_sql(_padded(len(chunk)))
-        for agentid, body in connection.execute(query, _params(centre, chunk, spans)).all():
+        for agentid, body in run_text(connection, query, _params(centre, chunk, spans)).all():
             found[agentid].append(orjson.loads(body))
     return found
 

@@ -1,21 +1,24 @@
 """Writing fact rows: one executemany upsert per table and batch, on SQLite and PostgreSQL.
 
 The statement is SQLAlchemy's dialect ``INSERT … ON CONFLICT DO UPDATE``, compiled once
-per dialect and table; the rows' values go through each column type's own bind processor
-and straight to the driver's executemany. Fact batches run to thousands of rows, and
-SQLAlchemy's per-row parameter handling would otherwise cost more than the database does.
+per dialect and table; the rows' values go through each column type's bind processor
+(``driver.bind_processor``) and straight to the driver's executemany. Fact batches run to
+thousands of rows, and SQLAlchemy's per-row parameter handling would otherwise cost more
+than the database does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from operator import itemgetter
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table
 from sqlalchemy.dialects import postgresql, sqlite
+
+from .driver import bind_processor
 
 _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 # Bound parameters per statement stay well below SQLite's and PostgreSQL's limits.
@@ -36,7 +39,8 @@ def _execute_many(connection: Connection, table: Table, rows: Sequence[dict[str,
                   replace_existing: bool) -> None:
     if not rows:
         return
-    sql, names, processors, positional = _compiled_upsert(connection.dialect, table, replace_existing)
+    compiled = _compiled_upsert(connection.dialect, table, replace_existing)
+    sql, names, processors, positional = compiled
     values = _row_values(names, processors)
     if positional:
         params: list[Any] = [values(row) for row in rows]
@@ -83,9 +87,7 @@ def _compiled_upsert(
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     compiled = statement.compile(dialect=dialect, column_keys=[c.name for c in table.columns])
     names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
-    processors = tuple(
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
+    processors = tuple(bind_processor(table.c[name].type, dialect) for name in names)
     return compiled.string, names, processors, compiled.positional
 
 
