@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ..checkpoints import SyncResult, sync_source
 from ..connector_config import InvalidConfig, read_config_file, redact, validate_config
+from ..connector_docs import render_config_tables
 from ..connectors import Connector
 from ..plugins import CallkpiPluginManager
 from .ingest import find_connector, print_summary
@@ -61,11 +62,17 @@ def _distribution(pm: CallkpiPluginManager, connector: Connector) -> str:
 @app.command()
 def schema(
     connector_id: Annotated[str, typer.Argument(metavar="ID", help="The connector's id.")],
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the keys as Markdown tables instead.")
+    ] = False,
     database: DatabaseOption = None,
 ) -> None:
     """Print the JSON Schema (Draft 2020-12) of connector ID's TOML config."""
     pm = plugin_manager(settings_for(database))
     connector = find_connector(pm, connector_id)
+    if markdown:
+        typer.echo(render_config_tables(connector.config_schema), nl=False)
+        return
     typer.echo(orjson.dumps(connector.config_schema, option=orjson.OPT_INDENT_2).decode())
 
 
