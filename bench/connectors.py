@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.plugins import get_plugin_manager
 

@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 import report_pandas
+from report_facts import PERIOD, insert_facts
+
 from callkpi.kpi import KpiRegistry, run_report
 from callkpi.kpi.facts import FACT_TABLES
 from callkpi.kpi.report import KpiSelection, Report, ReportRequest
@@ -34,7 +36,6 @@ from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
 from callkpi.snapshot import open_reader, refresh
 from callkpi.store.db import Store
-from report_facts import PERIOD, insert_facts
 
 GROUPINGS = (("agent", "date"), ("queue", "interval15"))
 CORE = report_pandas.CONTACT_KPIS + report_pandas.AGENT_KPIS

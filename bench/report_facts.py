@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, SurveyResponseFact
 from sqlalchemy import Connection, insert
+
+from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, SurveyResponseFact
 
 FIRST_DAY = date(2026, 1, 5)
 DAYS = 56

@@ -30,7 +30,7 @@ def _admin_url() -> tuple[str | None, str]:
     return (configured, "configured") if configured else (LOCAL_DEFAULT, "default")
 
 
-def _admin_engine(url: str):  # noqa: ANN202
+def _admin_engine(url: str):
     parsed = make_url(url).set(drivername="postgresql+psycopg")
     return create_engine(parsed, isolation_level="AUTOCOMMIT")
 
@@ -42,7 +42,7 @@ def postgres_admin() -> Iterator[object]:
     try:
         with engine.connect() as connection:
             connection.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if how == "configured":
             raise RuntimeError(f"CALLKPI_TEST_POSTGRES_URL={url} is set but unreachable: {exc}") from exc
         pytest.skip(f"no PostgreSQL at {url} (set CALLKPI_TEST_POSTGRES_URL to run these): {exc}")
@@ -51,7 +51,7 @@ def postgres_admin() -> Iterator[object]:
 
 
 @pytest.fixture
-def postgres_url(postgres_admin) -> Iterator[str]:  # noqa: ANN001
+def postgres_url(postgres_admin) -> Iterator[str]:
     name = f"callkpi_test_{uuid.uuid4().hex[:12]}"
     with postgres_admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -62,7 +62,7 @@ def postgres_url(postgres_admin) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request, tmp_path) -> Iterator[Store]:  # noqa: ANN001
+def store(request, tmp_path) -> Iterator[Store]:
     """A migrated store, once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'callkpi.db'}"

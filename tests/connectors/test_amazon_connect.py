@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
@@ -19,7 +21,6 @@ from callkpi.kpi.report import ReportRequest
 from callkpi.store.centres import add_centre
 from callkpi.store.tables import AgentIntervalFact, ContactFact, QuarantinedInput
 from callkpi_connector_amazon_connect.reader import read
-from sqlalchemy import select
 
 FIXTURES = Path(__file__).parent / "fixtures" / "amazon_connect"
 CTR = FIXTURES / "ctr_firehose.jsonl"

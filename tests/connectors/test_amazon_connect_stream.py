@@ -9,6 +9,7 @@ from itertools import count, islice
 from pathlib import Path
 
 import pytest
+
 from callkpi_connector_amazon_connect.jsonstream import Record, read_chunks, records
 
 CTR = Path(__file__).parent / "fixtures" / "amazon_connect" / "ctr_firehose.jsonl"

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from callkpi.checkpoints import sync_source
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.store.tables import AgentIntervalFact, ContactFact
-from sqlalchemy import select
 
 FIXTURES = Path(__file__).parent / "fixtures"
 UTC = UTC

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from kpi_checks import counts, values
 
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
 from callkpi.kpi.report import KpiSelection, ReportRequest, ReportRow
 from callkpi.store.centres import add_centre
 from callkpi.store.ingest import Ingestor, IngestSummary
-from callkpi.store.tables import ContactFact, StoredEvent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUEUE_LOG = FIXTURES / "queue_log"
@@ -59,17 +58,6 @@ def ingest(ingestor: Ingestor, asterisk: Any, path: Path, config: dict[str, Any]
 def day_report(ingestor: Ingestor, day: date, centre: str) -> ReportRow:
     (row,) = run_report(ingestor.store, ReportRequest(KPIS, day, day, centre=centre)).rows
     return row
-
-
-def counts(ingestor: Ingestor) -> tuple[int, int]:
-    with ingestor.store.transaction() as connection:
-        events = connection.execute(select(func.count()).select_from(StoredEvent)).scalar_one()
-        facts = connection.execute(select(func.count()).select_from(ContactFact)).scalar_one()
-    return events, facts
-
-
-def values(row: ReportRow) -> dict[str, float | None]:
-    return {key: value.value for key, value in row.values.items()}
 
 
 def test_queue_log_kpis_match_the_hand_worked_numbers(ingestor, asterisk) -> None:

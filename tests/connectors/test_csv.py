@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from callkpi.connector_config import InvalidConfig, validate_config
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import RawEvent
 from callkpi.store.tables import QuarantinedInput, StoredEvent
-from sqlalchemy import select
 
 FIXTURES = Path(__file__).parent / "fixtures"
 UTC = UTC

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from kpi_checks import counts, values
 from test_csv import PBX, SHEET  # the fixtures' configs, one source of truth
 
 from callkpi.kpi.engine import run_report
 from callkpi.kpi.report import KpiSelection, ReportRequest, ReportRow
 from callkpi.store.centres import add_centre
 from callkpi.store.ingest import Ingestor
-from callkpi.store.tables import ContactFact, StoredEvent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Both fixtures hold Amsterdam wall-clock times on a daylight-saving day, so the centre
@@ -54,17 +53,6 @@ def day_report(ingestor: Ingestor, day: date) -> ReportRow:
     report = run_report(ingestor.store, ReportRequest(KPIS, day, day, centre=AMS))
     (row,) = report.rows
     return row
-
-
-def counts(ingestor: Ingestor) -> tuple[int, int]:
-    with ingestor.store.transaction() as connection:
-        events = connection.execute(select(func.count()).select_from(StoredEvent)).scalar_one()
-        facts = connection.execute(select(func.count()).select_from(ContactFact)).scalar_one()
-    return events, facts
-
-
-def values(row: ReportRow) -> dict[str, float | None]:
-    return {key: value.value for key, value in row.values.items()}
 
 
 def test_pbx_export_kpis_match_the_hand_worked_numbers(ams, csv_connector) -> None:

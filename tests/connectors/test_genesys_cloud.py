@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+
 from callkpi.checkpoints import CheckpointStore, sync_source
 from callkpi.connector_config import InvalidConfig, redact, validate_config
 from callkpi.connector_conformance import ConnectorTests
@@ -26,7 +28,6 @@ from callkpi.kpi.engine import run_report
 from callkpi.kpi.report import ReportRequest
 from callkpi.store.tables import ContactFact
 from callkpi_connector_genesys_cloud.reader import read
-from sqlalchemy import select
 
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys" / "conversations.json"
 CLIENT_ID, SECRET = "callkpi-sync", "s3cret-Ünïcode"

@@ -9,11 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.events import V1_TYPES
 from callkpi.store.tables import QuarantinedInput
 from callkpi_connector_jsonl import read
-from sqlalchemy import select
 
 
 def line(n: int) -> bytes:

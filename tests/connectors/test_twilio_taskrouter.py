@@ -24,13 +24,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from twilio_taskrouter_api import ACCOUNT_SID, AUTH_TOKEN, fixture_events, serve_events_api
+
 from callkpi.checkpoints import sync_source
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.store.centres import add_centre
 from callkpi.store.tables import AgentIntervalFact, ContactFact
-from sqlalchemy import func, select
-from twilio_taskrouter_api import ACCOUNT_SID, AUTH_TOKEN, fixture_events, serve_events_api
 
 ZOE, LI = "WK" + "1" * 32, "WK" + "2" * 32
 TASK = {n: "WT" + f"{0xa0 + n:032x}" for n in range(1, 5)}

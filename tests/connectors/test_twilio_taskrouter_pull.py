@@ -8,12 +8,13 @@ re-delivery; they make 23 distinct canonical events (see test_twilio_taskrouter.
 from __future__ import annotations
 
 import pytest
+from twilio_taskrouter_api import ACCOUNT_SID, AUTH_TOKEN, fixture_events, serve_events_api
+from typer.testing import CliRunner
+
 from callkpi.checkpoints import CheckpointStore, source_key, sync_source
 from callkpi.cli import app
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi_connector_twilio_taskrouter.pull import ALREADY_SEEN, RETRIED
-from twilio_taskrouter_api import ACCOUNT_SID, AUTH_TOKEN, fixture_events, serve_events_api
-from typer.testing import CliRunner
 
 CONFIG = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
           "start_date": "2025-10-25T00:00:00Z", "page_size": 5, "max_retries": 2}

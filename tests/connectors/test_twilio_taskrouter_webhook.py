@@ -12,15 +12,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+from twilio_taskrouter_api import AUTH_TOKEN, as_callback, fixture_events, serve_events_api
+
 from callkpi.api.main import create_app
 from callkpi.connector_config import InvalidConfig
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.settings import Settings
 from callkpi.store.tables import ContactFact, QuarantinedInput, StoredEvent
 from callkpi.testing import TEST_HMAC_KEY
-from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
-from twilio_taskrouter_api import AUTH_TOKEN, as_callback, fixture_events, serve_events_api
 
 pytestmark = pytest.mark.anyio
 WEBHOOK_URL = "https://callkpi.example.org/hooks/taskrouter?workspace=main"

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+
 from callkpi.api.main import create_app
 from callkpi.settings import Settings
 from callkpi.store.apikeys import create_api_key, revoke_api_key
 from callkpi.store.centres import add_centre
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 from callkpi.testing import TEST_HMAC_KEY
-from sqlalchemy import func, select
 
 PROBLEM = "application/problem+json"
 pytestmark = pytest.mark.anyio

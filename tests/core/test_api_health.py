@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from importlib.resources import files
 
-import callkpi
 import httpx
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+
+import callkpi
 from callkpi.api.main import create_app
 from callkpi.settings import Settings
 from callkpi.testing import TEST_HMAC_KEY

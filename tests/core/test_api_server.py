@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import func, select
+
 from callkpi.api.main import create_app
 from callkpi.settings import Settings
 from callkpi.store.apikeys import create_api_key
 from callkpi.store.tables import StoredEvent
 from callkpi.testing import TEST_HMAC_KEY, event_factory
-from sqlalchemy import func, select
 
 STARTUP_LIMIT_S = 30
 

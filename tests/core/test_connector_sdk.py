@@ -8,6 +8,9 @@ import json
 
 import pytest
 import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
 from callkpi import hookimpl
 from callkpi.checkpoints import CheckpointStore
 from callkpi.cli.connectors import mount
@@ -17,8 +20,6 @@ from callkpi.connectors import Connector, RawEvent
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
 from callkpi.store.tables import QuarantinedInput
-from sqlalchemy import select
-from typer.testing import CliRunner
 
 SCHEMA = {
     "type": "object",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
 from callkpi import hookimpl
 from callkpi.connectors import RawEvent
 from callkpi.events import Envelope
@@ -14,7 +16,6 @@ from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi.store.tables import StoredEvent
 from callkpi.testing import TEST_HMAC_KEY
-from sqlalchemy import select
 
 
 class Recorder:

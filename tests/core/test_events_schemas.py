@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from callkpi.events import V1_TYPES, EventTypeRegistry, EventValidator, InvalidEvent
 from callkpi.events.contact import ContactTransferredData
 from callkpi.events.schemas import (

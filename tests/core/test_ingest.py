@@ -14,13 +14,15 @@ def raw(event: dict, origin: str = "test") -> RawEvent:
     return RawEvent(json.dumps(event).encode(), origin)
 
 
-def count(store, table) -> int:  # noqa: ANN001
+def count(store, table) -> int:
     with store.transaction() as connection:
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_same_event_twice_is_a_duplicate_not_a_second_row(store, ingestor, make_event):  # noqa: ANN001
-    offered = make_event("contact.offered", "2026-01-05T09:00:00Z", {"customer": "+31201234567"}, contactid="c1", queue="sales")
+def test_same_event_twice_is_a_duplicate_not_a_second_row(store, ingestor, make_event):
+    offered = make_event(
+        "contact.offered", "2026-01-05T09:00:00Z", {"customer": "+31201234567"}, contactid="c1", queue="sales"
+    )
     first = ingestor.ingest_batch([raw(offered)])
     second = ingestor.ingest_batch([raw(offered), raw(offered)])
     assert [o.status for o in first] == ["accepted"]
@@ -28,7 +30,7 @@ def test_same_event_twice_is_a_duplicate_not_a_second_row(store, ingestor, make_
     assert count(store, StoredEvent) == 1
 
 
-def test_same_id_with_other_content_is_quarantined_as_a_conflict(store, ingestor, make_event):  # noqa: ANN001
+def test_same_id_with_other_content_is_quarantined_as_a_conflict(store, ingestor, make_event):
     offered = make_event("contact.offered", "2026-01-05T09:00:00Z", contactid="c1", queue="sales")
     ingestor.ingest_batch([raw(offered)])
     (outcome,) = ingestor.ingest_batch([raw({**offered, "queue": "support"}, "file.jsonl:7")])
@@ -40,7 +42,7 @@ def test_same_id_with_other_content_is_quarantined_as_a_conflict(store, ingestor
     assert json.loads(row.raw)["queue"] == "support"
 
 
-def test_customer_number_is_never_stored_in_clear(store, ingestor, make_event):  # noqa: ANN001
+def test_customer_number_is_never_stored_in_clear(store, ingestor, make_event):
     offered = make_event("contact.offered", "2026-01-05T09:00:00Z", {"customer": "+31 20 123 4567"}, contactid="c1")
     ingestor.ingest_batch([raw(offered)])
     with store.transaction() as connection:
@@ -49,7 +51,7 @@ def test_customer_number_is_never_stored_in_clear(store, ingestor, make_event): 
     assert len(json.loads(body)["data"]["customer_hmac"]) == 64
 
 
-def test_unknown_centre_is_quarantined_with_how_to_fix(store, ingestor, make_event):  # noqa: ANN001
+def test_unknown_centre_is_quarantined_with_how_to_fix(store, ingestor, make_event):
     offered = make_event("contact.offered", "2026-01-05T09:00:00Z", contactid="c1", centre="rotterdam")
     (outcome,) = ingestor.ingest_batch([raw(offered)])
     assert outcome.status == "quarantined"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.store.centres import CentreSettings, add_centre
 from callkpi.store.tables import AgentDimension, AgentIntervalFact
-from sqlalchemy import select
 
 
 def ingest(ingestor, *batches: list[dict]) -> None:

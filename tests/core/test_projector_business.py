@@ -7,11 +7,12 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.projector import rebuild
 from callkpi.store.centres import load_centres
 from callkpi.store.tables import CaseFact, ForecastIntervalFact, QaEvaluationFact, SaleFact
-from sqlalchemy import select
 
 TABLES = (CaseFact, QaEvaluationFact, SaleFact, ForecastIntervalFact)
 

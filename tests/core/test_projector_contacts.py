@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.store.tables import ContactFact
-from sqlalchemy import select
 
 CUSTOMER = "+31201234567"
 

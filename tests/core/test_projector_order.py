@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
 from callkpi.connectors import RawEvent
 from callkpi.projector import rebuild
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
 from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, StoredEvent
 from callkpi.testing import event_factory
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlalchemy import delete, select
 
 # Across Amsterdam's 23-hour day, so intervals and buckets meet the DST change too.
 BASE = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)

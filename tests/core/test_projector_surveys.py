@@ -6,11 +6,12 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.projector import rebuild
 from callkpi.store.centres import load_centres
 from callkpi.store.tables import SurveyFact, SurveyResponseFact
-from sqlalchemy import select
 
 SURVEY = {"contactid": "c1", "agentid": "a1", "queue": "sales"}
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from sqlalchemy import select
+
 from callkpi.connectors import RawEvent
 from callkpi.store.centres import add_centre
 from callkpi.store.tables import AgentIntervalFact, ContactFact
-from sqlalchemy import select
 
 
 def setup(store, ingestor, zone: str, events: list[dict]) -> None:

@@ -9,12 +9,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
+
 from callkpi.cli import app
 from callkpi.kpi import InvalidKpi, run_report
 from callkpi.kpi.report import ReportRequest
 from callkpi.snapshot import open_reader, refresh, snapshot_directory
 from callkpi.testing import abandoned_contact, contact_timeline, raw_events
-from typer.testing import CliRunner
 
 NO_LAG = timedelta(0)  # the tests ingest within seconds: look again at nothing already seen
 CUSTOMER = "+442079460123"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import insert
+
 from callkpi.kpi import KpiRegistry
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
 from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact
-from sqlalchemy import insert
 
 Insert = Callable[..., None]
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from callkpi.kpi.conformance import KpiTests
 
 Make = Callable[..., dict[str, Any]]

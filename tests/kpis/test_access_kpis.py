@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from callkpi.kpi.conformance import expect
 from kpi_timeline import T0, StandardKpiTests, abandoned, answered, at, timed_out, unqueued
+
+from callkpi.kpi.conformance import expect
 
 
 def queue_timeline(make):

@@ -15,9 +15,10 @@ agents who handled contacts a1, a2. Staffed: a1 and a2 09:00–11:00, 4 agent-ho
 from __future__ import annotations
 
 import pytest
+from kpi_timeline import StandardKpiTests, abandoned, answered, at, staffed
+
 from callkpi.kpi.conformance import expect
 from callkpi.store.centres import CentreSettings, add_centre
-from kpi_timeline import StandardKpiTests, abandoned, answered, at, staffed
 
 
 def sale(make, saleid, amount, contact=None, cross_sell=False):

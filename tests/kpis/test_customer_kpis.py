@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from kpi_timeline import StandardKpiTests, at
+
 from callkpi.connectors import RawEvent
 from callkpi.kpi import KpiSelection, ReportRequest, run_report
 from callkpi.kpi.conformance import expect
 from callkpi.kpi.intervals import mean_interval, nps_interval, wilson
-from kpi_timeline import StandardKpiTests, at
 
 DAY = date(2026, 1, 5)
 

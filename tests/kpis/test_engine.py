@@ -19,6 +19,9 @@ from collections import Counter
 from datetime import date
 
 import pytest
+from kpi_factrows import contact_row, interval_row
+from sqlalchemy import event
+
 from callkpi.kpi import (
     InvalidKpi,
     Kpi,
@@ -32,8 +35,6 @@ from callkpi.kpi import (
 from callkpi.kpi.facts import FACT_TABLES
 from callkpi.kpi.plan import plan_report
 from callkpi.store.centres import add_centre
-from kpi_factrows import contact_row, interval_row
-from sqlalchemy import event
 
 MON, TUE = date(2026, 1, 5), date(2026, 1, 6)
 CONTACTS = [
@@ -315,7 +316,8 @@ def test_a_dimension_the_fact_table_lacks_is_refused(standard_kpis):
             ReportRequest(
                 (KpiSelection("service_level", parameters={"short_abandon_s": 5}),), MON, MON
             ),
-            "parameter 'short_abandon_s' does not apply to KPI 'service_level' variant 'answered_over_offered'; its parameters: threshold_s",
+            "parameter 'short_abandon_s' does not apply to KPI 'service_level' variant "
+            "'answered_over_offered'; its parameters: threshold_s",
         ),
         (
             ReportRequest(

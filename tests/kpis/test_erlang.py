@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from callkpi.kpi.erlang import (
     Traffic,
     agents_required,

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from callkpi.cli import app
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
@@ -25,7 +27,6 @@ from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi.testing import TEST_HMAC_KEY, contact_timeline, event_factory, raw_events
-from typer.testing import CliRunner
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "kpi_plugin"
 PACKAGE = "callkpi_kpi_example"

@@ -12,8 +12,9 @@ handled = h1, h2, h3 = 3.
 
 from __future__ import annotations
 
-from callkpi.kpi.conformance import expect
 from kpi_timeline import StandardKpiTests, abandoned, answered, staffed
+
+from callkpi.kpi.conformance import expect
 
 
 def handling_timeline(make):

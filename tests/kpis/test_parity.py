@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from callkpi.kpi import KpiRegistry, run_report
 from callkpi.kpi.facts import FACT_TABLES
 from callkpi.kpi.report import KpiSelection, Report, ReportRequest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from callkpi import hookimpl
 from callkpi.kpi import (
     InvalidKpi,

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from kpi_timeline import T0, StandardKpiTests, abandoned, at
+
 from callkpi.connectors import RawEvent
 from callkpi.kpi import ReportRequest, run_report
 from callkpi.kpi.conformance import expect
 from callkpi.testing import contact_timeline
-from kpi_timeline import T0, StandardKpiTests, abandoned, at
 
 HOUR = 3600
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from kpi_timeline import StandardKpiTests, abandoned, answered, at, staffed
+
 from callkpi.connectors import RawEvent
 from callkpi.kpi import ReportRequest, run_report
 from callkpi.kpi.conformance import expect
 from callkpi.store.centres import add_centre
-from kpi_timeline import StandardKpiTests, abandoned, answered, at, staffed
 
 
 def state(make, agent, seconds, name, reason=None):

@@ -39,9 +39,7 @@ from typing import Any
 
 import pytest
 
-from .connector_conformance import ConnectorTests
 from .connectors import RawEvent
-from .kpi.conformance import KpiTests
 from .plugins import CallkpiPluginManager, get_plugin_manager
 from .settings import Settings
 from .store.db import Store

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+
 from callkpi.connectors import IDLE, ConnectorRun, Idle, RawEvent
 
 from .api import Credentials, GenesysApi

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
 from callkpi.connectors import ConnectorRun, RawEvent
 
 from .events import BadEvent, TaskRouterEvent, from_rest

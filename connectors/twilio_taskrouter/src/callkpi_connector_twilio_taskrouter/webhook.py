@@ -15,12 +15,13 @@ import logging
 from collections import Counter
 from urllib.parse import parse_qsl
 
-from callkpi.api.models import ProblemItem
-from callkpi.api.problems import ProblemError
-from callkpi.connectors import RawEvent, WebhookContext
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
+
+from callkpi.api.models import ProblemItem
+from callkpi.api.problems import ProblemError
+from callkpi.connectors import RawEvent, WebhookContext
 
 from .events import BadEvent, from_callback
 from .mapping import EventMapper

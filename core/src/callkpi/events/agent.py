@@ -13,8 +13,12 @@ AgentState = Literal["logged_out", "available", "on_contact", "after_contact_wor
 
 class AgentStateChangedData(EventData):
     state: AgentState
-    reason: str | None = Field(None, max_length=64, description="Not-ready reason code: break, lunch, meeting, training …")
-    is_break: bool | None = Field(None, description="True when this not-ready episode is a break; when absent the centre's break reasons decide.")
+    reason: str | None = Field(
+        None, max_length=64, description="Not-ready reason code: break, lunch, meeting, training …"
+    )
+    is_break: bool | None = Field(
+        None, description="True when this not-ready episode is a break; when absent the centre's break reasons decide."
+    )
 
 
 class AgentJoinedData(EventData):

@@ -20,14 +20,23 @@ class CustomerFields(EventData):
     """Who the customer is. ``customer`` (a phone number or account id) never reaches the
     store: ingest replaces it by ``customer_hmac`` before the event is written."""
 
-    customer: str | None = Field(None, min_length=1, max_length=64, description="Phone number (E.164 preferred) or customer id, in clear; replaced at ingest.")
-    customer_hmac: str | None = Field(None, pattern=HMAC_PATTERN, description="HMAC-SHA256 of the normalised customer id; set by ingest.")
+    customer: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Phone number (E.164 preferred) or customer id, in clear; replaced at ingest.",
+    )
+    customer_hmac: str | None = Field(
+        None, pattern=HMAC_PATTERN, description="HMAC-SHA256 of the normalised customer id; set by ingest."
+    )
 
 
 class ContactOfferedData(CustomerFields):
     direction: Direction = "inbound"
     language: str | None = Field(None, max_length=35, description="BCP 47 language tag of the customer.")
-    entry_point: str | None = Field(None, max_length=64, description="Dialled number, chat widget or address the contact came in on.")
+    entry_point: str | None = Field(
+        None, max_length=64, description="Dialled number, chat widget or address the contact came in on."
+    )
 
 
 class ContactBlockedData(CustomerFields):
@@ -83,7 +92,12 @@ def _not_before(later: datetime | None, earlier: datetime | None, later_name: st
         raise PydanticCustomError(
             "time_order",
             "{later_name} {later} is before {earlier_name} {earlier}; expected {later_name} ≥ {earlier_name}",
-            {"later_name": later_name, "later": later.isoformat(), "earlier_name": earlier_name, "earlier": earlier.isoformat()},
+            {
+                "later_name": later_name,
+                "later": later.isoformat(),
+                "earlier_name": earlier_name,
+                "earlier": earlier.isoformat(),
+            },
         )
 
 
@@ -112,7 +126,12 @@ class ContactRecordedData(CustomerFields):
     @model_validator(mode="after")
     def _times_in_order(self) -> ContactRecordedData:
         _not_before(self.answered_at, self.offered_at, "answered_at", "offered_at")
-        _not_before(self.ended_at, self.answered_at or self.offered_at, "ended_at", "answered_at" if self.answered_at else "offered_at")
+        _not_before(
+            self.ended_at,
+            self.answered_at or self.offered_at,
+            "ended_at",
+            "answered_at" if self.answered_at else "offered_at",
+        )
         _not_before(self.wrapup_ended_at, self.ended_at, "wrapup_ended_at", "ended_at")
         if self.outcome == "answered" and self.answered_at is None and self.talk_s is None:
             raise PydanticCustomError(

@@ -7,7 +7,7 @@ union validates any event in a single pass through pydantic-core.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -24,13 +24,13 @@ Channel = Literal["voice", "chat", "sms", "email", "social", "video", "task"]
 
 
 def _not_far_future(value: datetime) -> datetime:
-    limit = datetime.now(timezone.utc) + MAX_FUTURE_SKEW
+    limit = datetime.now(UTC) + MAX_FUTURE_SKEW
     if value > limit:
         raise PydanticCustomError(
             "time_in_future",
             "is more than 24 hours ahead of this machine's clock (now {now}); "
             "expected a time that has happened — check the source's clock and time zone",
-            {"now": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+            {"now": datetime.now(UTC).isoformat(timespec="seconds")},
         )
     return value
 

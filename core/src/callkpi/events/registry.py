@@ -32,7 +32,9 @@ def _class_name(type_name: str) -> str:
     return "".join(part.title() for part in re.split(r"[._]", type_name))
 
 
-def build_envelope(name: str, data_model: type[EventData], requires: tuple[str, ...], description: str) -> type[Envelope]:
+def build_envelope(
+    name: str, data_model: type[EventData], requires: tuple[str, ...], description: str
+) -> type[Envelope]:
     model = create_model(
         _class_name(name),
         __base__=Envelope,
@@ -50,8 +52,15 @@ class EventTypeRegistry:
 
     types: dict[str, EventType] = field(default_factory=dict)
 
-    def register(self, name: str, data_model: type[EventData], *, plugin: str,
-                 requires: tuple[str, ...] = (), description: str = "") -> EventType:
+    def register(
+        self,
+        name: str,
+        data_model: type[EventData],
+        *,
+        plugin: str,
+        requires: tuple[str, ...] = (),
+        description: str = "",
+    ) -> EventType:
         problem = self._problem(name, data_model, requires)
         if problem:
             raise ValueError(f"plugin {plugin!r} registers event type {name!r}: {problem}")
@@ -60,8 +69,9 @@ class EventTypeRegistry:
                 f"plugin {plugin!r} registers event type {name!r}, which plugin "
                 f"{self.types[name].plugin!r} already registered; rename one of them"
             )
-        event_type = EventType(name, data_model, build_envelope(name, data_model, requires, description),
-                               requires, description, plugin)
+        event_type = EventType(
+            name, data_model, build_envelope(name, data_model, requires, description), requires, description, plugin
+        )
         self.types[name] = event_type
         self.__dict__.pop("validator", None)
         return event_type

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,15 +34,31 @@ class CentreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    phone_region: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO country for numbers without a + prefix.")
+    phone_region: str | None = Field(
+        None, pattern=r"^[A-Z]{2}$", description="ISO country for numbers without a + prefix."
+    )
     break_reasons: list[str] = Field(default_factory=lambda: list(DEFAULT_BREAK_REASONS))
-    adherence_tolerance_s: float = Field(0.0, ge=0, description="State changes this close to a schedule boundary count as adherent.")
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of hourly_cost and fixed_cost.")
-    hourly_cost: float | None = Field(None, ge=0, description="Cost of one staffed (logged-in) agent hour; None: not configured.")
-    fixed_cost: float | None = Field(None, ge=0, description="Fixed cost (rent, licences …) per fixed_cost_period; None: not configured.")
-    fixed_cost_period: Literal["day", "week", "month", "year"] = Field("month", description="The period fixed_cost is per; a month is 730.5 hours.")
-    enabled_kpis: list[str] | None = Field(None, description="Ids of the KPIs reported by default; None: every installed KPI.")
-    kpi_targets: dict[str, KpiTarget] = Field(default_factory=dict, description="Targets by KPI id, overriding the KPI's default target.")
+    adherence_tolerance_s: float = Field(
+        0.0, ge=0, description="State changes this close to a schedule boundary count as adherent."
+    )
+    currency: str | None = Field(
+        None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code of hourly_cost and fixed_cost."
+    )
+    hourly_cost: float | None = Field(
+        None, ge=0, description="Cost of one staffed (logged-in) agent hour; None: not configured."
+    )
+    fixed_cost: float | None = Field(
+        None, ge=0, description="Fixed cost (rent, licences …) per fixed_cost_period; None: not configured."
+    )
+    fixed_cost_period: Literal["day", "week", "month", "year"] = Field(
+        "month", description="The period fixed_cost is per; a month is 730.5 hours."
+    )
+    enabled_kpis: list[str] | None = Field(
+        None, description="Ids of the KPIs reported by default; None: every installed KPI."
+    )
+    kpi_targets: dict[str, KpiTarget] = Field(
+        default_factory=dict, description="Targets by KPI id, overriding the KPI's default target."
+    )
 
 
 class CentreConfig(BaseModel):
@@ -65,15 +81,25 @@ def validate_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"timezone {name!r} is not an IANA time zone; expected a name such as 'Europe/Amsterdam'") from None
+        raise ValueError(
+            f"timezone {name!r} is not an IANA time zone; expected a name such as 'Europe/Amsterdam'"
+        ) from None
 
 
-def add_centre(connection: Connection, name: str, timezone_name: str, settings: CentreSettings | None = None) -> CentreConfig:
+def add_centre(
+    connection: Connection, name: str, timezone_name: str, settings: CentreSettings | None = None
+) -> CentreConfig:
     config = CentreConfig(name=name, timezone=timezone_name, settings=settings or CentreSettings())
-    row = {"name": name, "timezone": timezone_name, "settings": config.settings.model_dump_json(),
-           "created_at": datetime.now(timezone.utc)}
+    row = {
+        "name": name,
+        "timezone": timezone_name,
+        "settings": config.settings.model_dump_json(),
+        "created_at": datetime.now(UTC),
+    }
     if connection.execute(select(Centre.name).where(Centre.name == name)).first():
-        connection.execute(update(Centre).where(Centre.name == name).values(timezone=timezone_name, settings=row["settings"]))
+        connection.execute(
+            update(Centre).where(Centre.name == name).values(timezone=timezone_name, settings=row["settings"])
+        )
     else:
         connection.execute(insert(Centre).values(**row))
     return config
@@ -86,4 +112,7 @@ def ensure_default_centre(connection: Connection) -> None:
 
 def load_centres(connection: Connection) -> dict[str, CentreConfig]:
     rows = connection.execute(select(Centre.name, Centre.timezone, Centre.settings)).all()
-    return {r.name: CentreConfig(name=r.name, timezone=r.timezone, settings=CentreSettings(**json.loads(r.settings))) for r in rows}
+    return {
+        r.name: CentreConfig(name=r.name, timezone=r.timezone, settings=CentreSettings(**json.loads(r.settings)))
+        for r in rows
+    }

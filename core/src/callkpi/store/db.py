@@ -18,7 +18,7 @@ from ..settings import Settings
 from .centres import ensure_default_centre
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # We emit BEGIN ourselves (see _sqlite_begin), so the driver must not.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -98,7 +98,9 @@ class LocalBuckets(SQLModel):
     """Local-time bucket columns of the centre's time zone, written by the projector."""
 
     local_date: date | None = Field(default=None, index=True)
-    local_interval: int | None = Field(default=None, description="Minutes since local midnight of the 15-minute interval start.")
+    local_interval: int | None = Field(
+        default=None, description="Minutes since local midnight of the 15-minute interval start."
+    )
     local_hour: int | None = None
     local_weekday: int | None = Field(default=None, description="ISO weekday, 1 = Monday.")
     local_week: date | None = Field(default=None, description="Monday of the local ISO week.")
@@ -141,7 +143,9 @@ class ContactFact(LocalBuckets, table=True):
     resolved: bool | None = None
     revenue: float = 0.0
     sales: int = 0
-    next_contact_gap_s: float | None = Field(default=None, description="Seconds from this offer to the same customer's next offer.")
+    next_contact_gap_s: float | None = Field(
+        default=None, description="Seconds from this offer to the same customer's next offer."
+    )
 
 
 class AgentIntervalFact(LocalBuckets, table=True):
