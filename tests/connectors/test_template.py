@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
+from dist_info import write_project_dist_info
 
 TEMPLATE = Path(__file__).parents[2] / "connectors" / "_template"
 PACKAGE = "callkpi_connector_example"
@@ -28,17 +28,8 @@ TEST_FILE = "tests/test_example_connector.py"
 
 def install(template: Path) -> Path:
     """Make the template copy at ``template`` installed-looking; returns the path to add."""
-    project = tomllib.loads((template / "pyproject.toml").read_text())["project"]
     site = template / "src"
-    info = site / f"{PACKAGE}-{project['version']}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
-    )
-    entry_points = project["entry-points"]["callkpi"]
-    (info / "entry_points.txt").write_text(
-        "[callkpi]\n" + "".join(f"{name} = {value}\n" for name, value in entry_points.items())
-    )
+    write_project_dist_info(site, template)
     return site
 
 

@@ -17,6 +17,7 @@ from callkpi.connectors import Connector
 from callkpi.events import EventData
 from callkpi.plugins import CORE_PLUGIN, LoadedPlugin, SkippedPlugin, get_plugin_manager
 from callkpi.settings import Settings
+from dist_info import write_dist_info
 
 GROUP = "callkpi_test_plugins"
 GOOD_PLUGIN = '''
@@ -43,12 +44,8 @@ class SitePackages:
         (entry-point name → module source)."""
         for name, source in plugins.items():
             (self.root / f"{module_name(name)}.py").write_text(dedent(source))
-        info = self.root / f"{distribution.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        metadata = f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n"
-        (info / "METADATA").write_text(metadata)
-        entries = "".join(f"{name} = {module_name(name)}\n" for name in plugins)
-        (info / "entry_points.txt").write_text(f"[{GROUP}]\n{entries}")
+        entry_points = {name: module_name(name) for name in plugins}
+        write_dist_info(self.root, distribution, version, entry_points, group=GROUP)
 
 
 def module_name(plugin: str) -> str:

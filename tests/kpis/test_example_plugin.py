@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi.testing import TEST_HMAC_KEY, contact_timeline, event_factory, raw_events
+from dist_info import write_project_dist_info
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "kpi_plugin"
 PACKAGE = "callkpi_kpi_example"
@@ -34,17 +34,8 @@ PACKAGE = "callkpi_kpi_example"
 
 def install(site: Path, example: Path = EXAMPLE) -> Path:
     """Lay the example out in ``site`` as pip would install it; returns ``site``."""
-    project = tomllib.loads((example / "pyproject.toml").read_text())["project"]
     shutil.copytree(example / "src" / PACKAGE, site / PACKAGE)
-    info = site / f"{PACKAGE}-{project['version']}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
-    )
-    entry_points = project["entry-points"]["callkpi"]
-    (info / "entry_points.txt").write_text(
-        "[callkpi]\n" + "".join(f"{name} = {value}\n" for name, value in entry_points.items())
-    )
+    write_project_dist_info(site, example)
     return site
 
 
