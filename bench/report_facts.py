@@ -11,9 +11,11 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
 
+from callkpi.projector.buckets import local_buckets
 from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, SurveyResponseFact
 
 FIRST_DAY = date(2026, 1, 5)
@@ -25,16 +27,12 @@ CHUNK = 20_000
 PERIOD = (FIRST_DAY, FIRST_DAY + timedelta(days=DAYS - 1))
 
 
+UTC_ZONE = ZoneInfo("UTC")
+
+
 def buckets(at: datetime) -> dict[str, Any]:
-    day = at.date()
-    return {
-        "local_date": day,
-        "local_interval": at.hour * 60 + at.minute // 15 * 15,
-        "local_hour": at.hour,
-        "local_weekday": day.isoweekday(),
-        "local_week": day - timedelta(days=day.weekday()),
-        "local_month": day.replace(day=1),
-    }
+    """The projector's own local bucket columns, for the UTC centre these rows belong to."""
+    return local_buckets(at, UTC_ZONE)
 
 
 def contact(rng: random.Random, number: int, contacts: int) -> dict[str, Any]:

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from callkpi.projector.buckets import local_buckets
 
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+UTC_ZONE = ZoneInfo("UTC")
+
+
 def buckets(at: datetime) -> dict[str, Any]:
-    """The projector's local bucket columns for a UTC centre."""
-    day = at.date()
-    return {
-        "local_date": day,
-        "local_interval": at.hour * 60 + at.minute // 15 * 15,
-        "local_hour": at.hour,
-        "local_weekday": day.isoweekday(),
-        "local_week": day - timedelta(days=day.weekday()),
-        "local_month": day.replace(day=1),
-    }
+    """The projector's own local bucket columns, for the UTC centre these rows belong to."""
+    return local_buckets(at, UTC_ZONE)
 
 
 def contact_row(
