@@ -22,6 +22,7 @@ from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher
 from callkpi.testing import TEST_HMAC_KEY
 
+pytest_plugins = ["browser"]  # the `chromium` and `page` fixtures (tests/browser.py)
 LOCAL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

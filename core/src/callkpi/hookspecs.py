@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from .events import Envelope
     from .settings import Settings
 
@@ -72,7 +74,9 @@ def callkpi_register_survey_channels(register: Callable[..., Any]) -> None:
 
 
 @hookspec(firstresult=True)
-def callkpi_select_survey(contact: dict[str, Any], centre: str) -> dict[str, Any] | None:
+def callkpi_select_survey(
+    contact: dict[str, Any], centre: str, history: dict[str, Any]
+) -> dict[str, Any] | None:
     """Decide whether a completed contact gets a survey, and which.
 
     Fires when the survey gateway sees a contact complete (ended, or wrapped up),
@@ -81,6 +85,8 @@ def callkpi_select_survey(contact: dict[str, Any], centre: str) -> dict[str, Any
 
     :param contact: the contact's fact row as a dict (customer number absent; only its HMAC).
     :param centre: the centre's name.
+    :param history: what the gateway knows of this customer: ``last_surveyed_at`` (aware
+        datetime or ``None``), ``opted_out`` (bool) and ``now`` (aware datetime).
     :return: a survey plan (instruments, channel, language, due time), ``{"skip": reason}``
         to decide against a survey, or ``None`` to leave the decision to the next plugin.
     """
@@ -97,6 +103,98 @@ def callkpi_event_recorded(event: Envelope, customer: str | None) -> None:
     :param customer: the customer's number in clear as the source sent it, or ``None``;
         it is never stored by the core, so keep it only as long as you must.
     :return: nothing. An exception is logged and does not undo the ingest.
+    """
+
+
+@hookspec
+def callkpi_contacts_completed(
+    connection: Connection, contacts: list[dict[str, Any]], customers: dict[str, str]
+) -> None:
+    """Act on contacts that completed, inside the transaction that stored their events.
+
+    Fires once per ingest batch, after the projector has updated the contact facts, for
+    the contacts a completing event of the batch touched (``contact.ended``,
+    ``contact.abandoned``, ``contact.wrapup_completed``, ``contact.recorded``); a contact
+    may be reported again when a later event completes it further. The survey gateway
+    uses it to create a survey and its outbox message atomically with the contact.
+
+    :param connection: the batch's open transaction; write your own rows through it.
+    :param contacts: the touched contacts' ``fact_contact`` rows as dicts.
+    :param customers: contact id → the customer's number in clear, for those of the
+        batch's events that carried one. Never store it in clear.
+    :return: nothing. An exception rolls back what this hook wrote (a savepoint) and is
+        logged; the batch itself still commits.
+    """
+
+
+@hookspec
+def callkpi_register_routes(register: Callable[..., Any]) -> None:
+    """Serve HTTP routes of a plugin's own inside ``callkpi serve``.
+
+    Fires once, when the plugin manager's catalogue is built.
+
+    :param register: call ``register(router, prefix="")`` with a ``fastapi.APIRouter``;
+        ``prefix`` is a path such as ``"/twilio"``, never one the core serves (``/v1`` …).
+        Handlers reach the installation through ``request.app.state.callkpi``
+        (store, settings, plugin manager).
+    :return: nothing; register through the callback.
+    """
+
+
+@hookspec
+def callkpi_register_background_tasks(register: Callable[..., Any]) -> None:
+    """Run work in the background of ``callkpi serve`` (dispatchers, timers).
+
+    Fires once, when the plugin manager's catalogue is built; the tasks start with the
+    server and are cancelled at shutdown.
+
+    :param register: call ``register(name, run)`` where ``run`` is an ``async`` function
+        taking the app state (store, settings, plugin manager) and looping until cancelled.
+        A task that raises is logged and restarted after a pause.
+    :return: nothing; register through the callback.
+    """
+
+
+@hookspec
+def callkpi_register_commands(register: Callable[..., Any]) -> None:
+    """Add a command group to the ``callkpi`` command line.
+
+    Fires once, when the ``callkpi`` command starts.
+
+    :param register: call ``register(app, name)`` with a ``typer.Typer``; it becomes
+        ``callkpi NAME …``. A name the core uses, or another plugin took, is refused.
+    :return: nothing; register through the callback.
+    """
+
+
+@hookspec
+def callkpi_detractor(response: dict[str, Any], centre: str) -> None:
+    """React to a customer who just gave a detractor answer (close the loop).
+
+    Fires once per detractor answer, after the survey gateway recorded the
+    ``survey.response_received`` event: NPS ≤ 6, CSAT ≤ 2 or CES ≤ 2 unless the centre
+    configured other thresholds. Every implementation is called.
+
+    :param response: ``surveyid``, ``contactid``, ``agentid``, ``queue``, ``instrument``,
+        ``score``, ``scale``, ``language``, ``answered_at`` (ISO 8601) and ``comment``
+        (text or ``None``); never the customer's number.
+    :param centre: the centre's name.
+    :return: nothing. An exception is logged and does not affect the other plugins.
+    """
+
+
+@hookspec
+def callkpi_alert(alert: dict[str, Any], centre: str) -> None:
+    """Send an alert that fired or resolved somewhere (chat, pager, e-mail).
+
+    Fires once per state change of an alert rule (``firing`` → ``resolved`` or back),
+    after the change is recorded. Every implementation is called.
+
+    :param alert: ``id``, ``rule`` (its text, e.g. ``"service_level < 80 for 2
+        intervals"``), ``kpi``, ``queue`` (or ``None``), ``status`` (``firing`` or
+        ``resolved``), ``value``, ``threshold``, ``since`` and ``at`` (ISO 8601).
+    :param centre: the centre's name.
+    :return: nothing. An exception is logged and does not affect the other plugins.
     """
 
 

@@ -23,6 +23,7 @@ import pluggy
 from . import PROJECT_NAME, __version__, builtin, hookspecs
 from .connectors import ConnectorRegistry
 from .events import EventTypeRegistry
+from .extensions import BackgroundTaskRegistry, CommandRegistry, RouteRegistry
 from .kpi.registry import KpiRegistry
 from .settings import Settings
 
@@ -65,6 +66,9 @@ class Catalog:
     event_types: EventTypeRegistry = field(default_factory=EventTypeRegistry)
     connectors: ConnectorRegistry = field(default_factory=ConnectorRegistry)
     kpis: KpiRegistry = field(default_factory=KpiRegistry)
+    routes: RouteRegistry = field(default_factory=RouteRegistry)
+    background_tasks: BackgroundTaskRegistry = field(default_factory=BackgroundTaskRegistry)
+    commands: CommandRegistry = field(default_factory=CommandRegistry)
 
     def registries(self) -> dict[str, Registry]:
         """Registration hook name → the registry its ``register`` callback fills."""
@@ -72,6 +76,9 @@ class Catalog:
             "callkpi_register_event_types": self.event_types,
             "callkpi_register_connectors": self.connectors,
             "callkpi_register_kpis": self.kpis,
+            "callkpi_register_routes": self.routes,
+            "callkpi_register_background_tasks": self.background_tasks,
+            "callkpi_register_commands": self.commands,
         }
 
 

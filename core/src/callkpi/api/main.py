@@ -12,6 +12,7 @@ from ..plugins import get_plugin_manager
 from ..settings import Settings
 from ..store.db import Store
 from ..store.privacy import open_hasher
+from .background import background_tasks
 from .deps import AppState
 from .problems import install_problem_handlers
 from .routes import events, health
@@ -26,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with background_tasks(state):
+            yield
         state.store.dispose()
 
     app = FastAPI(
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(health.router, prefix=API_PREFIX)
     mount_webhooks(app, state)
+    for routes in state.pm.catalog.routes.routes:
+        app.include_router(routes.router, prefix=routes.prefix)
     return app
 
 

@@ -22,6 +22,7 @@ from . import (
     snapshot,
     staffing,
 )
+from .plugin_commands import mount_plugin_commands
 from .runtime import CallkpiGroup
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ connectors.mount(app)
 
 def main() -> None:
     """The ``callkpi`` console script."""
+    mount_plugin_commands(app)
     app()
 
 

@@ -32,6 +32,7 @@ from ..plugins import CallkpiPluginManager
 from ..projector import project
 from ..projector.upsert import insert_missing
 from .centres import CentreConfig, load_centres
+from .completions import announce_completed_contacts
 from .privacy import CustomerHasher
 from .tables import QuarantinedInput, StoredEvent
 
@@ -206,25 +207,23 @@ class Ingestor:
         ids = [p.row["id"] for p in prepared if p.row]
         known = _stored_hashes(connection, ids)
         outcomes: list[EventOutcome | None] = []
-        new_rows, new_bodies = [], []
+        new_items = []
         for item in prepared:
             outcome = self._classify(item, known)
             if outcome is None:  # new: store it and remember it for in-batch duplicates
                 known[item.row["id"]] = (item.row["content_hash"], now)
-                new_rows.append(item.row)
-                new_bodies.append(item.body)
+                new_items.append(item)
                 outcome = EventOutcome("accepted", item.row["id"])
             outcomes.append(outcome)
-        if new_rows:
-            stored = _insert_new(connection, new_rows)
-            if len(stored) < len(new_rows):
+        if new_items:
+            stored = _insert_new(connection, [item.row for item in new_items])
+            if len(stored) < len(new_items):
                 self._reclassify_lost_races(connection, prepared, outcomes, stored)
-                new_bodies = [
-                    body
-                    for body, row in zip(new_bodies, new_rows, strict=True)
-                    if row["id"] in stored
-                ]
-            project(connection, new_bodies, self._centres)
+                new_items = [item for item in new_items if item.row["id"] in stored]
+            project(connection, [item.body for item in new_items], self._centres)
+            announce_completed_contacts(
+                connection, self.pm, ((item.body, item.customer) for item in new_items)
+            )
         return self.keep_quarantined(connection, prepared, outcomes, now)
 
     def _reclassify_lost_races(

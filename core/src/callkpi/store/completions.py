@@ -1,0 +1,68 @@
+"""Telling plugins which contacts a batch completed, inside the batch's transaction.
+
+The survey gateway creates a survey and its outbox message in the same transaction as
+the contact that triggers it (``callkpi_contacts_completed``), so a crash can neither
+lose the survey of a stored contact nor leave a survey for a contact that was not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+
+from ..plugins import CallkpiPluginManager
+from .tables import ContactFact
+
+COMPLETING_TYPES = frozenset(
+    {"contact.ended", "contact.abandoned", "contact.wrapup_completed", "contact.recorded"}
+)
+FACT_CONTACT = ContactFact.__table__
+log = logging.getLogger(__name__)
+
+
+def announce_completed_contacts(
+    connection: Connection,
+    pm: CallkpiPluginManager,
+    stored: Iterable[tuple[dict[str, Any], str | None]],
+) -> None:
+    """Call ``callkpi_contacts_completed`` for the contacts that ``stored`` (each a stored
+    body and the customer's number in clear, or ``None``) completed."""
+    hook = pm.hook.callkpi_contacts_completed
+    if not hook.get_hookimpls():
+        return
+    keys, customers = _completed(stored)
+    if not keys:
+        return
+    contacts = _fact_rows(connection, keys)
+    savepoint = connection.begin_nested()
+    try:
+        hook(connection=connection, contacts=contacts, customers=customers)
+    except Exception:  # a plugin's failure must not lose the batch's events
+        savepoint.rollback()
+        log.exception("a callkpi_contacts_completed hook failed; its writes were rolled back")
+    else:
+        savepoint.commit()
+
+
+def _completed(
+    stored: Iterable[tuple[dict[str, Any], str | None]],
+) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    customers: dict[str, str] = {}
+    for body, customer in stored:
+        contactid = body.get("contactid")
+        if contactid is None:
+            continue
+        if customer is not None:
+            customers[contactid] = customer
+        if body["type"] in COMPLETING_TYPES:
+            keys.add((body.get("centre", "default"), contactid))
+    return keys, customers
+
+
+def _fact_rows(connection: Connection, keys: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    wanted = tuple_(FACT_CONTACT.c.centre, FACT_CONTACT.c.contactid).in_(sorted(keys))
+    return [dict(row) for row in connection.execute(select(FACT_CONTACT).where(wanted)).mappings()]
