@@ -86,7 +86,9 @@ def callkpi_select_survey(
     :param contact: the contact's fact row as a dict (customer number absent; only its HMAC).
     :param centre: the centre's name.
     :param history: what the gateway knows of this customer: ``last_surveyed_at`` (aware
-        datetime or ``None``), ``opted_out`` (bool) and ``now`` (aware datetime).
+        datetime or ``None``), ``opted_out`` (bool), ``region`` (ISO country of the number,
+        e.g. ``"NL"``, or ``None``), ``timezones`` (IANA zones of the number, possibly
+        several) and ``now`` (aware datetime).
     :return: a survey plan (instruments, channel, language, due time), ``{"skip": reason}``
         to decide against a survey, or ``None`` to leave the decision to the next plugin.
     """
