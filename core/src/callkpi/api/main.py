@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
-from ..plugins import get_plugin_manager
+from ..plugins import CallkpiPluginManager, get_plugin_manager
 from ..settings import Settings
 from ..store.db import Store
 from ..store.privacy import open_hasher
@@ -21,9 +21,10 @@ from .webhooks import mount_webhooks
 API_PREFIX = "/v1"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Open (and migrate) the store of ``settings`` and return the app serving it."""
-    state = open_state(settings or Settings())
+def create_app(settings: Settings | None = None, *, pm: CallkpiPluginManager | None = None) -> FastAPI:
+    """Open (and migrate) the store of ``settings`` and return the app serving it, with the
+    plugins of ``pm`` (default: every installed plugin)."""
+    state = open_state(settings or Settings(), pm)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,9 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def open_state(settings: Settings) -> AppState:
+def open_state(settings: Settings, pm: CallkpiPluginManager | None = None) -> AppState:
     store = Store.open(settings.database_url)
-    pm = get_plugin_manager(settings)
+    pm = pm or get_plugin_manager(settings)
     with store.transaction() as connection:
         hasher = open_hasher(connection, settings)
     return AppState(settings, store, pm, hasher)

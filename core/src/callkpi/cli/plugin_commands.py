@@ -7,19 +7,21 @@ import logging
 import typer
 from typer.main import get_command_name
 
-from ..plugins import get_plugin_manager
+from ..plugins import CallkpiPluginManager, get_plugin_manager
 from ..settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
 
-def mount_plugin_commands(root: typer.Typer) -> list[str]:
-    """Add each plugin's command group to ``root``; return the names added. A group that
-    would shadow a core command is skipped with a warning naming the plugin."""
-    try:
-        pm = get_plugin_manager(Settings())
-    except ConfigError:
-        return []  # the core commands report a bad configuration themselves
+def mount_plugin_commands(root: typer.Typer, pm: CallkpiPluginManager | None = None) -> list[str]:
+    """Add each command group the plugins of ``pm`` (default: every installed plugin)
+    register to ``root``; return the names added. A group that would shadow a core
+    command is skipped with a warning naming the plugin."""
+    if pm is None:
+        try:
+            pm = get_plugin_manager(Settings())
+        except ConfigError:
+            return []  # the core commands report a bad configuration themselves
     taken = _core_names(root)
     added = []
     for command in pm.catalog.commands.commands.values():
