@@ -24,6 +24,7 @@ from callkpi.store.privacy import CustomerHasher
 from callkpi.store.tables import StoredEvent
 from callkpi.testing import TEST_HMAC_KEY, abandoned_contact, contact_timeline
 
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
