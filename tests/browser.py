@@ -23,9 +23,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """A Playwright ``Browser`` on Debian's chromium, shared by the session's tests."""
+    """A Playwright ``Browser`` on Debian's chromium, shared by one module's tests.
+
+    Not by the session's: while Playwright's sync API runs, it owns the main thread's event
+    loop, and every later async test (anyio, httpx.ASGITransport) would fail to start its own.
+    Keep browser tests in modules of their own."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
