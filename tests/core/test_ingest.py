@@ -66,3 +66,20 @@ def test_e164_shortcut_agrees_with_full_phone_parsing():
     assert normalise_customer("+31 (0)20-123 4567") == "+31201234567"
     assert normalise_customer("020 123 4567", "NL") == "+31201234567"
     assert normalise_customer(" +44 20 7946 0123 ") == "+442079460123"
+
+
+def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingestor, make_event):
+    # 700 ids are looked up in two chunks (500, then 200 padded to 256 by repeating an id):
+    # every re-sent event must still be found, and the changed one (the 650th, in the
+    # second chunk) told apart as a conflict.
+    events = [
+        make_event("contact.offered", "2026-01-05T09:00:00Z", contactid=f"c{n}", queue="sales")
+        for n in range(700)
+    ]
+    assert {o.status for o in ingestor.ingest_batch([raw(e) for e in events])} == {"accepted"}
+    resent = [raw(e) for e in events]
+    resent[649] = raw({**events[649], "queue": "support"})
+    outcomes = ingestor.ingest_batch(resent)
+    assert [o.status for o in outcomes].count("duplicate") == 699
+    assert outcomes[649].status == "quarantined" and "different content" in outcomes[649].reasons[0]
+    assert count(store, StoredEvent) == 700

@@ -20,12 +20,12 @@ from sqlalchemy import Connection
 
 from ..store.centres import CentreConfig
 from .agent_intervals import is_agent_event, project_agents
-from .business_facts import is_business_event, project_business
+from .business_facts import BUSINESS_TYPES, is_business_event, project_business
 from .contact_facts import is_contact_event, project_contacts
-from .forecasts import is_forecast_event, project_forecasts
+from .forecasts import FORECAST_TYPE, is_forecast_event, project_forecasts
 from .rebuild import rebuild
 from .roster import is_roster_event, project_roster
-from .surveys import is_survey_event, project_surveys
+from .surveys import FOLLOW_UP, SURVEY_TYPES, is_survey_event, project_surveys
 
 __all__ = ["project", "rebuild"]
 # Projections of their own: an event may feed one of these besides a contact (a sale with
@@ -35,6 +35,9 @@ _OTHER_FACTS = (
     (is_business_event, project_business),
     (is_forecast_event, project_forecasts),
 )
+# Every type one of those may take: most of a batch is contact and agent events, which one
+# set look-up rules out before the three predicates run.
+_OTHER_TYPES = frozenset({*SURVEY_TYPES, FOLLOW_UP, *BUSINESS_TYPES, FORECAST_TYPE})
 
 
 def project(
@@ -56,9 +59,10 @@ def project(
 def _project_other_facts(
     connection: Connection, events: Sequence[dict[str, Any]], centres: dict[str, CentreConfig]
 ) -> None:
+    candidates = [body for body in events if body["type"] in _OTHER_TYPES]
     for belongs, project_facts in _OTHER_FACTS:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for body in events:
+        for body in candidates:
             if belongs(body):
                 grouped[body.get("centre", "default")].append(body)
         for name, bodies in grouped.items():

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..store.centres import CentreSettings
-from .buckets import INTERVAL, floor_interval, local_buckets
+from .buckets import INTERVAL, floor_interval, interval_buckets
 from .schedule import (
     ACTIVITY_CATEGORY,
     STATE_CATEGORY,
@@ -132,6 +132,8 @@ def _sweep(
     excused: list[tuple[datetime, datetime]],
 ) -> dict[datetime, dict[str, timedelta]]:
     """Cut the window at every change of interval, state, plan or forgiveness; add up the pieces."""
+    if not pieces and not excused:
+        return _state_totals(window, episodes)
     points = {*_interval_starts(window), window.end}
     for stretch in (*episodes, *pieces, *excused):
         points.update(moment for moment in stretch[:2] if window.start < moment < window.end)
@@ -149,6 +151,23 @@ def _sweep(
             interval = totals.setdefault(floor_interval(start), defaultdict(timedelta))
             for column in columns:
                 interval[column] += end - start
+    return totals
+
+
+def _state_totals(window: Window, episodes: list[Episode]) -> dict[datetime, dict[str, timedelta]]:
+    """``_sweep`` without a plan, where only states count: each episode's time in each
+    interval, without looking up the plan and forgiveness at every cut."""
+    totals: dict[datetime, dict[str, timedelta]] = {}
+    for episode in episodes:
+        column = STATE_COLUMNS.get(episode.state)
+        start, end = max(episode.start, window.start), min(episode.end, window.end)
+        while column and start < end:
+            interval = floor_interval(start)
+            cut = min(interval + INTERVAL, end)
+            spent = totals.setdefault(interval, defaultdict(timedelta))
+            spent["staffed_s"] += cut - start
+            spent[column] += cut - start
+            start = cut
     return totals
 
 
@@ -187,5 +206,5 @@ def _row(
         "interval_start": start,
         **seconds,
         "breaks_started": breaks,
-        **local_buckets(start, zone),
+        **interval_buckets(start, zone),
     }

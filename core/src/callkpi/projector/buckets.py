@@ -7,7 +7,10 @@ the repeated local hour simply yields local intervals with the same ``local_inte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,3 +45,10 @@ def local_buckets(moment: datetime | None, zone: ZoneInfo) -> dict[str, Any]:
         "local_week": day - timedelta(days=weekday - 1),
         "local_month": day.replace(day=1),
     }
+
+
+@lru_cache(maxsize=4096)
+def interval_buckets(start: datetime, zone: ZoneInfo) -> Mapping[str, Any]:
+    """``local_buckets`` of an interval start, read-only and remembered: the agents of a
+    batch share their intervals, so each is worked out once instead of once per agent."""
+    return MappingProxyType(local_buckets(start, zone))

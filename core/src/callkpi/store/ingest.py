@@ -10,19 +10,18 @@ handed to ``callkpi_event_recorded`` is derived from the validated one, not re-v
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Select, func, insert, literal, select
+from sqlalchemy import Connection, Select, TextClause, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
@@ -30,6 +29,8 @@ from ..connectors import RawEvent
 from ..events import Envelope, EventValidator, InvalidEvent
 from ..plugins import CallkpiPluginManager
 from ..projector import project
+from ..projector.driver import result_processor, run_text
+from ..projector.gc_pause import cyclic_gc_paused
 from ..projector.upsert import insert_missing
 from .centres import CentreConfig, load_centres
 from .completions import announce_completed_contacts
@@ -125,7 +126,7 @@ class Ingestor:
         for batch in _batches(raw_events, batch_size):
             # Resume the collector only once the batch's objects are gone: it then has
             # next to nothing to traverse.
-            with _cyclic_gc_paused():
+            with cyclic_gc_paused():
                 _tally(summary, self._ingest(batch))
             if progress:
                 progress(len(batch))
@@ -136,7 +137,7 @@ class Ingestor:
         return [outcome for _, outcome in self._ingest(batch)]
 
     def _ingest(self, batch: Sequence[RawEvent]) -> list[tuple[PreparedInput, EventOutcome]]:
-        with _cyclic_gc_paused(), self.store.transaction() as connection:
+        with cyclic_gc_paused(), self.store.transaction() as connection:
             if not self._centres:
                 self._centres = load_centres(connection)
             now = datetime.now(UTC)
@@ -172,7 +173,7 @@ class Ingestor:
             return item
         item.body = body = event.model_dump(mode="json", exclude_none=True)
         item.customer = self._hash_customer(body, centre)
-        text = orjson.dumps(body)
+        serialised = orjson.dumps(body)
         item.row = {
             "id": event.id,
             "type": event.type,
@@ -183,8 +184,8 @@ class Ingestor:
             "agentid": event.agentid,
             "queue": event.queue,
             "channel": event.channel,
-            "body": text.decode(),
-            "content_hash": hashlib.sha256(text).hexdigest(),
+            "body": serialised.decode(),
+            "content_hash": hashlib.sha256(serialised).hexdigest(),
             "received_at": now,
         }
         return item
@@ -315,27 +316,6 @@ def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
     return event.model_copy(update={"data": data})
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one batch.
-
-    A batch keeps tens of thousands of young objects (models, bodies, rows) alive until it
-    commits; the collector, triggered by every 700 allocations, traverses them again and
-    again, which cost ingest about a third of its CPU (bench/ingest.py). Reference counting
-    frees them all when the batch ends, and the collector runs again after it. Only the
-    caller that paused it resumes it, so nested or concurrent batches leave it as they
-    found it.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert rows whose id is not stored yet; return the ids actually inserted.
 
@@ -363,24 +343,47 @@ def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
 
 def _stored_hashes(connection: Connection, ids: list[str]) -> dict[str, tuple[str, datetime]]:
     found: dict[str, tuple[str, datetime]] = {}
+    if connection.dialect.name != "postgresql":
+        as_time = result_processor(EVENT_TABLE.c.received_at.type, connection.dialect)
+        for chunk in _batches(ids, 500):
+            rows = run_text(connection, _sqlite_hashes_sql(_padded(len(chunk))), _padded_ids(chunk))
+            found.update({event_id: (digest, as_time(received)) for event_id, digest, received in rows})
+        return found
     for chunk in _batches(ids, 500):
-        rows = connection.execute(_hashes_of(connection, chunk))
+        rows = connection.execute(_postgresql_hashes_of(chunk))
         found.update({row.id: (row.content_hash, row.received_at) for row in rows})
     return found
 
 
-def _hashes_of(connection: Connection, ids: list[str]) -> Select[Any]:
+def _padded(count: int) -> int:
+    """The next power of two: look-ups come in a few sizes, so their SQL stays compiled."""
+    return 1 << (count - 1).bit_length()
+
+
+def _padded_ids(ids: list[str]) -> dict[str, str]:
+    # Repeating an id pads the IN list without changing what it matches.
+    padding = [ids[0]] * (_padded(len(ids)) - len(ids))
+    return {f"i{index}": event_id for index, event_id in enumerate([*ids, *padding])}
+
+
+@lru_cache(maxsize=16)
+def _sqlite_hashes_sql(count: int) -> TextClause:
+    """The stored hash and arrival of ``count`` ids, as driver-level SQL: SQLAlchemy's
+    expansion of a 500-value IN list per look-up cost more than SQLite's index look-ups."""
+    wanted = ", ".join(f":i{index}" for index in range(count))
+    return text(f"SELECT id, content_hash, received_at FROM event WHERE id IN ({wanted})")
+
+
+def _postgresql_hashes_of(ids: list[str]) -> Select[Any]:
     """The stored hash and arrival of each of ``ids``.
 
-    On PostgreSQL the ids are one array parameter joined through ``unnest``: psycopg
-    prepares a statement it sees repeatedly, and neither generic plan of the obvious forms
-    uses the primary key on a table without statistics yet — ``id IN (500 placeholders)``
-    and ``id = ANY(array)`` both scan the table comparing every row with every id (170 ms
-    per look-up at 10k stored events). Joining the unnested array is planned as one index
+    The ids are one array parameter joined through ``unnest``: psycopg prepares a
+    statement it sees repeatedly, and neither generic plan of the obvious forms uses the
+    primary key on a table without statistics yet — ``id IN (500 placeholders)`` and
+    ``id = ANY(array)`` both scan the table comparing every row with every id (170 ms per
+    look-up at 10k stored events). Joining the unnested array is planned as one index
     look-up per id whatever the statistics say."""
     columns = (EVENT_TABLE.c.id, EVENT_TABLE.c.content_hash, EVENT_TABLE.c.received_at)
-    if connection.dialect.name != "postgresql":
-        return select(*columns).where(EVENT_TABLE.c.id.in_(ids))
     array = literal(ids, ARRAY(EVENT_TABLE.c.id.type))
     wanted = func.unnest(array).table_valued("id").render_derived()
     return select(*columns).join_from(wanted, EVENT_TABLE, EVENT_TABLE.c.id == wanted.c.id)
@@ -390,7 +393,7 @@ def quarantine_row(
     raw: RawEvent, reasons: Sequence[str], now: datetime, event: Envelope | None
 ) -> dict[str, Any]:
     payload = raw.payload
-    text = (
+    raw_text = (
         payload.decode("utf-8", "replace")
         if isinstance(payload, bytes)
         else (payload if isinstance(payload, str) else orjson.dumps(payload).decode())
@@ -399,7 +402,7 @@ def quarantine_row(
     return {
         "received_at": now,
         "origin": raw.origin[:500],
-        "raw": text,
+        "raw": raw_text,
         "reasons": orjson.dumps(list(reasons)).decode(),
         "event_id": event_id,
         "centre": centre,
