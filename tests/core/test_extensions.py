@@ -39,16 +39,16 @@ class CompletionNotes:
 
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
-        self.calls: list[list[str]] = []
+        self.calls: list[tuple[list[str], list[str]]] = []
 
     @hookimpl
     def callkpi_contacts_completed(self, connection, contacts, customers):
-        self.calls.append(sorted(c["contactid"] for c in contacts))
+        self.calls.append((sorted(c["contactid"] for c in contacts), sorted(cid for _, cid in customers)))
         for contact in contacts:
             connection.execute(NOTES.delete().where(NOTES.c.contactid == contact["contactid"]))
             connection.execute(NOTES.insert().values(
                 contactid=contact["contactid"], outcome=contact["outcome"],
-                customer=customers.get(contact["contactid"])))
+                customer=customers.get((contact["centre"], contact["contactid"]))))
         if self.fail:
             raise RuntimeError("the plugin broke")
 
@@ -71,8 +71,10 @@ def test_completed_contacts_reach_the_hook_inside_the_ingest_transaction(store, 
     abandoned = abandoned_contact(make_event, "c2", "2026-03-02T09:05:00Z")
     # Only offered so far: not complete, so not reported.
     waiting = [make_event("contact.offered", "2026-03-02T09:06:00Z", contactid="c3", queue="sales")]
+    waiting[0]["data"] = {"customer": "+31 20 765 4321"}
     _ingest(store, notes, answered + abandoned + waiting)
-    assert notes.calls == [["c1", "c2"]]
+    # c3 is still waiting, so it is not reported as completed, but its number is handed over.
+    assert notes.calls == [(["c1", "c2"], ["c1", "c3"])]
     # The clear number comes from the batch's own events; c2 sent none.
     assert _notes(store) == {"c1": ("answered", "+31 20 123 4567"), "c2": ("abandoned", None)}
 
@@ -107,7 +109,7 @@ class RoutesPlugin:
 def _app(tmp_path, *plugins):
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'callkpi.db'}",
                         key_file=tmp_path / "hmac.key")
-    pm = get_plugin_manager(settings, plugins=plugins)
+    pm = get_plugin_manager(settings, entry_points_group=None, plugins=plugins)
     return create_app(settings, pm=pm), pm
 
 
@@ -150,7 +152,10 @@ async def test_background_tasks_run_with_the_server_and_stop_with_it(tmp_path):
     ticker = Ticker()
     app, _ = _app(tmp_path, ("ticker", ticker))
     async with app.router.lifespan_context(app):
-        await asyncio.sleep(0.1)
+        for _ in range(1000):  # the task runs beside the server: wait until it has looped
+            if ticker.ticks > 1:
+                break
+            await asyncio.sleep(0.01)
         assert ticker.ticks > 1
     assert ticker.cancelled.is_set()
 
@@ -186,6 +191,6 @@ def test_plugin_command_groups_join_the_cli_but_never_shadow_a_core_command():
     root = typer.Typer()
     root.command("report")(lambda: None)
     plugins = [("acme", Commands("acme")), ("clash", Commands("report"))]
-    pm = get_plugin_manager(Settings(_env_file=None), plugins=plugins)
+    pm = get_plugin_manager(Settings(_env_file=None), entry_points_group=None, plugins=plugins)
     assert mount_plugin_commands(root, pm) == ["acme"]
     assert CliRunner().invoke(root, ["acme", "ping"]).output == "pong\n"

@@ -56,6 +56,14 @@ def _check_name(kind: str, name: str, plugin: str) -> None:
         )
 
 
+def _check_unique(kind: str, name: str, registered: dict[str, Any], plugin: str) -> None:
+    if name in registered:
+        raise ValueError(
+            f"plugin {plugin!r} registers {kind} {name!r}, already registered by plugin "
+            f"{registered[name].plugin!r}; rename one"
+        )
+
+
 @dataclass
 class RouteRegistry:
     """Routers by plugin, in registration order."""
@@ -96,11 +104,7 @@ class BackgroundTaskRegistry:
                 f"plugin {plugin!r} registers background task {name!r} with {run!r}; expected "
                 "an async function run(state) that loops until cancelled"
             )
-        if name in self.tasks:
-            raise ValueError(
-                f"plugin {plugin!r} registers background task {name!r}, already registered by "
-                f"plugin {self.tasks[name].plugin!r}; rename one"
-            )
+        _check_unique("background task", name, self.tasks, plugin)
         task = self.tasks[name] = BackgroundTask(name, run, plugin)
         return task
 
@@ -118,11 +122,7 @@ class CommandRegistry:
         _check_name("command", name, plugin)
         if not isinstance(app, typer.Typer):
             raise TypeError(f"plugin {plugin!r} registers command {name!r} with {app!r}; expected a typer.Typer")
-        if name in self.commands:
-            raise ValueError(
-                f"plugin {plugin!r} registers command {name!r}, already registered by plugin "
-                f"{self.commands[name].plugin!r}; rename one"
-            )
+        _check_unique("command", name, self.commands, plugin)
         command = self.commands[name] = PluginCommand(name, app, plugin)
         return command
 

@@ -110,20 +110,22 @@ def callkpi_event_recorded(event: Envelope, customer: str | None) -> None:
 
 @hookspec
 def callkpi_contacts_completed(
-    connection: Connection, contacts: list[dict[str, Any]], customers: dict[str, str]
+    connection: Connection, contacts: list[dict[str, Any]], customers: dict[tuple[str, str], str]
 ) -> None:
     """Act on contacts that completed, inside the transaction that stored their events.
 
-    Fires once per ingest batch, after the projector has updated the contact facts, for
-    the contacts a completing event of the batch touched (``contact.ended``,
-    ``contact.abandoned``, ``contact.wrapup_completed``, ``contact.recorded``); a contact
-    may be reported again when a later event completes it further. The survey gateway
-    uses it to create a survey and its outbox message atomically with the contact.
+    Fires once per ingest batch that completed a contact or carried a customer's number,
+    after the projector has updated the contact facts. Completing events are
+    ``contact.ended``, ``contact.abandoned``, ``contact.wrapup_completed`` and
+    ``contact.recorded``; a contact may be reported again when a later event completes it
+    further. The survey gateway uses it to create a survey and its outbox message
+    atomically with the contact.
 
     :param connection: the batch's open transaction; write your own rows through it.
-    :param contacts: the touched contacts' ``fact_contact`` rows as dicts.
-    :param customers: contact id → the customer's number in clear, for those of the
-        batch's events that carried one. Never store it in clear.
+    :param contacts: the completed contacts' ``fact_contact`` rows as dicts (may be empty).
+    :param customers: ``(centre, contact id)`` → the customer's number in clear, for every
+        event of the batch that carried one, completed or not (the number usually comes
+        with ``contact.offered``, batches before the contact ends). Never store it in clear.
     :return: nothing. An exception rolls back what this hook wrote (a savepoint) and is
         logged; the batch itself still commits.
     """

@@ -29,14 +29,15 @@ def announce_completed_contacts(
     stored: Iterable[tuple[dict[str, Any], str | None]],
 ) -> None:
     """Call ``callkpi_contacts_completed`` for the contacts that ``stored`` (each a stored
-    body and the customer's number in clear, or ``None``) completed."""
+    body and the customer's number in clear, or ``None``) completed, and with the numbers
+    it carried: a number usually arrives with ``contact.offered``, batches before the end."""
     hook = pm.hook.callkpi_contacts_completed
     if not hook.get_hookimpls():
         return
     keys, customers = _completed(stored)
-    if not keys:
+    if not keys and not customers:
         return
-    contacts = _fact_rows(connection, keys)
+    contacts = _fact_rows(connection, keys) if keys else []
     savepoint = connection.begin_nested()
     try:
         hook(connection=connection, contacts=contacts, customers=customers)
@@ -49,17 +50,18 @@ def announce_completed_contacts(
 
 def _completed(
     stored: Iterable[tuple[dict[str, Any], str | None]],
-) -> tuple[set[tuple[str, str]], dict[str, str]]:
+) -> tuple[set[tuple[str, str]], dict[tuple[str, str], str]]:
     keys: set[tuple[str, str]] = set()
-    customers: dict[str, str] = {}
+    customers: dict[tuple[str, str], str] = {}
     for body, customer in stored:
         contactid = body.get("contactid")
         if contactid is None:
             continue
+        key = (body.get("centre", "default"), contactid)
         if customer is not None:
-            customers[contactid] = customer
+            customers[key] = customer
         if body["type"] in COMPLETING_TYPES:
-            keys.add((body.get("centre", "default"), contactid))
+            keys.add(key)
     return keys, customers
 
 
