@@ -88,9 +88,7 @@ async def _on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    items = [
-        ProblemItem(detail=error["msg"], pointer=_pointer(error["loc"])) for error in exc.errors()
-    ]
+    items = [ProblemItem(detail=_error_detail(error), **_location(error["loc"])) for error in exc.errors()]
     problem = Problem(
         type=problem_type("invalid-request"),
         title="Invalid request",
@@ -111,9 +109,24 @@ async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, problem)
 
 
-def _pointer(loc: Sequence[int | str]) -> str:
-    # FastAPI prefixes the part of the request ("body", "query", …); only the body has a pointer.
-    return "".join(f"/{part}" for part in loc[1:]) if loc and loc[0] == "body" else ""
+def _location(loc: Sequence[int | str]) -> dict[str, str]:
+    # FastAPI prefixes the part of the request ("body", "query", …): a pointer into the body,
+    # else the parameter or header by name.
+    if loc and loc[0] in ("query", "path") and len(loc) > 1:
+        return {"parameter": str(loc[1])}
+    if loc and loc[0] == "header" and len(loc) > 1:
+        return {"header": str(loc[1])}
+    return {"pointer": "".join(f"/{part}" for part in loc[1:]) if loc and loc[0] == "body" else ""}
+
+
+def _error_detail(error: dict[str, Any]) -> str:
+    """``where = value: what was expected``, the way every callkpi error reads."""
+    where = ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0])
+    if error["type"] == "missing":
+        return f"{where}: missing; expected a value"
+    value = repr(error.get("input"))
+    value = value if len(value) <= 80 else value[:77] + "..."
+    return f"{where} = {value}: {error['msg']}"
 
 
 def install_problem_handlers(app: FastAPI) -> None:

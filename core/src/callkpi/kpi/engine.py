@@ -49,7 +49,7 @@ def run_report(
     """
     registry = registry if registry is not None else installed_kpis()
     plan = plan_report(registry, request)
-    with store.transaction() as connection:
+    with store.reading() as connection:
         centres = load_centres(connection)
     zones = {name: c.zone for name, c in centres.items()}
     with _query_runner(store, request, snapshot_dir) as runner:
@@ -62,7 +62,9 @@ def _query_runner(
     store: Any, request: ReportRequest, snapshot_dir: Path | None
 ) -> Iterator[QueryRunner]:
     if request.engine == "sql":
-        with store.transaction() as connection:
+        # a read transaction: one consistent view that, on SQLite, neither waits for the
+        # write lock nor holds it, so reports run beside each other and beside ingest
+        with store.reading() as connection:
             yield _sql_runner(connection)
     elif request.engine == "duckdb":
         # imported here: DuckDB is an optional extra, needed only by this engine
@@ -100,7 +102,9 @@ def run_queries(
     fact and group, its measure values in the plan's order. ``zones`` place period bounds
     in local time."""
     data_end = _data_end(plan, request, runner)
-    period = Period(request.date_from, request.date_to, request.centre, zones or {}, data_end)
+    period = Period(
+        request.date_from, request.date_to, request.centre, zones or {}, data_end, request.filters
+    )
     results: Results = {}
     for dimensions, queries in ((request.group_by, plan.queries), *plan.grained.items()):
         facts = results.setdefault(dimensions, {})

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .compiler import BoundMeasure, bind
 from .facts import DIMENSIONS, FACT_TABLES
 from .registry import KpiRegistry
-from .report import KpiColumn, KpiSelection, ReportRequest
+from .report import FILTER_DIMENSIONS, KpiColumn, KpiSelection, ReportRequest
+from .request_builder import RequestError
 from .validation import InvalidKpi, check_parameter_value
 from .variants import VariantSpec
 
@@ -44,16 +45,21 @@ class Plan:
 
 
 def plan_report(registry: KpiRegistry, request: ReportRequest) -> Plan:
-    """Check ``request`` against the registry and group its measures by fact table."""
+    """Check ``request`` against the registry and group its measures by fact table.
+
+    A mistake raises :class:`RequestError` whose ``field`` is the path of the part at
+    fault, as in the API's request body: ``kpis/0/variant``, ``group_by/1``, ``filters/queue``."""
     _check_request(request)
     planned = [
-        _plan_kpi(registry, selection, request.group_by) for selection in request.selections()
+        _plan_kpi(registry, selection, request, f"kpis/{index}")
+        for index, selection in enumerate(request.selections())
     ]
     keys = [p.column.key for p in planned]
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
-        raise InvalidKpi(
-            f"kpis: {', '.join(duplicates)} asked for twice with the same variant and parameters; expected each once"
+        raise RequestError(
+            f"kpis/{keys.index(duplicates[0], keys.index(duplicates[0]) + 1)}",
+            f"kpis: {', '.join(duplicates)} asked for twice with the same variant and parameters; expected each once",
         )
     queries: dict[tuple[str, ...], dict[str, dict[BoundMeasure, None]]] = {}
     for kpi in planned:
@@ -70,32 +76,36 @@ def plan_report(registry: KpiRegistry, request: ReportRequest) -> Plan:
 
 def _check_request(request: ReportRequest) -> None:
     if request.date_from > request.date_to:
-        raise InvalidKpi(
-            f"date_to = {request.date_to} is before date_from = {request.date_from}; expected from ≤ to"
+        raise RequestError(
+            "date_to",
+            f"date_to = {request.date_to} is before date_from = {request.date_from}; expected from ≤ to",
         )
-    for name in request.group_by:
+    for index, name in enumerate(request.group_by):
         if name not in DIMENSIONS:
-            raise InvalidKpi(f"group_by = {name!r}; expected one of {', '.join(DIMENSIONS)}")
-    if len(set(request.group_by)) != len(request.group_by):
-        raise InvalidKpi(
-            f"group_by = {request.group_by!r} names a dimension twice; expected each once"
-        )
-    if not request.kpis:
-        raise InvalidKpi("kpis = (); expected at least one KPI id")
-
-
-def _plan_kpi(
-    registry: KpiRegistry, selection: KpiSelection, group_by: tuple[str, ...]
-) -> PlannedKpi:
-    spec = registry.get(selection.kpi).variant(selection.variant)
-    parameters = _parameters(spec, selection.parameters)
-    for fact in spec.facts:
-        missing = [name for name in group_by if name not in FACT_TABLES[fact].dimensions]
-        if missing:
-            raise InvalidKpi(
-                f"group_by = {missing[0]!r} is not available for KPI {spec.kpi.id!r}: it reads {fact}, "
-                f"which can be grouped by {', '.join(FACT_TABLES[fact].dimensions)}"
+            raise RequestError(f"group_by/{index}", f"group_by = {name!r}; expected one of {', '.join(DIMENSIONS)}")
+        if name in request.group_by[:index]:
+            raise RequestError(
+                f"group_by/{index}", f"group_by = {request.group_by!r} names a dimension twice; expected each once"
             )
+    if not request.kpis:
+        raise RequestError("kpis", "kpis = (); expected at least one KPI id")
+    for name, values in request.filters.items():
+        _check_filter(name, values)
+
+
+def _check_filter(name: str, values: tuple[str, ...]) -> None:
+    if name not in FILTER_DIMENSIONS:
+        raise RequestError(f"filters/{name}", f"filters: {name!r}; expected one of {', '.join(FILTER_DIMENSIONS)}")
+    if isinstance(values, str) or not values or not all(isinstance(v, str) for v in values):
+        raise RequestError(f"filters/{name}", f"filters[{name!r}] = {values!r}; expected a non-empty tuple of texts")
+
+
+def _plan_kpi(registry: KpiRegistry, selection: KpiSelection, request: ReportRequest, where: str) -> PlannedKpi:
+    spec = _variant(registry, selection, where)
+    parameters = _parameters(spec, selection.parameters, where)
+    group_by = request.group_by
+    _check_dimensions(spec, "group_by", group_by, "grouped")
+    _check_dimensions(spec, "filters", tuple(request.filters), "filtered")
     column = _column(spec, selection, parameters)
     extra = tuple(d for d in spec.grain.dimensions if d not in group_by) if spec.grain else ()
     return PlannedKpi(
@@ -106,16 +116,47 @@ def _plan_kpi(
     )
 
 
-def _parameters(spec: VariantSpec, overrides: Mapping[str, float]) -> dict[str, float]:
+def _variant(registry: KpiRegistry, selection: KpiSelection, where: str) -> VariantSpec:
+    try:
+        registered = registry.get(selection.kpi)
+    except InvalidKpi as exc:
+        raise RequestError(f"{where}/kpi", str(exc)) from None
+    try:
+        return registered.variant(selection.variant)
+    except InvalidKpi as exc:
+        raise RequestError(f"{where}/variant", str(exc)) from None
+
+
+def _check_dimensions(spec: VariantSpec, field: str, names: tuple[str, ...], verb: str) -> None:
+    """Every dimension in ``names`` must be one of every fact table the KPI reads."""
+    for fact in spec.facts:
+        available = FACT_TABLES[fact].dimensions
+        missing = [name for name in names if name not in available]
+        if missing:
+            if verb == "filtered":
+                available = tuple(d for d in available if d in FILTER_DIMENSIONS)
+            at = f"{field}/{missing[0] if verb == 'filtered' else names.index(missing[0])}"
+            raise RequestError(
+                at,
+                f"{field} = {missing[0]!r} is not available for KPI {spec.kpi.id!r}: it reads {fact}, "
+                f"which can be {verb} by {', '.join(available) or 'nothing'}",
+            )
+
+
+def _parameters(spec: VariantSpec, overrides: Mapping[str, float], where: str) -> dict[str, float]:
     declared = {p.name: p for p in spec.kpi.parameters}
     for name, value in overrides.items():
         if name not in spec.defaults:
             used = ", ".join(spec.defaults) or "none"
-            raise InvalidKpi(
+            raise RequestError(
+                f"{where}/parameters/{name}",
                 f"parameter {name!r} does not apply to KPI {spec.kpi.id!r} variant {spec.name!r}; "
-                f"its parameters: {used}"
+                f"its parameters: {used}",
             )
-        check_parameter_value(declared[name], value, f"KPI {spec.kpi.id!r} parameter {name}")
+        try:
+            check_parameter_value(declared[name], value, f"KPI {spec.kpi.id!r} parameter {name}")
+        except InvalidKpi as exc:
+            raise RequestError(f"{where}/parameters/{name}", str(exc)) from None
     return {**spec.defaults, **overrides}
 
 

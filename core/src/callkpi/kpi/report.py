@@ -7,6 +7,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+FILTER_DIMENSIONS: tuple[str, ...] = (
+    "queue",
+    "channel",
+    "direction",
+    "agent",
+    "team",
+    "site",
+    "language",
+    "form",
+)
+"""The dimensions a report can be filtered by: the categorical ones. The centre has its own
+field, and the period selects dates."""
+
 
 @dataclass(frozen=True)
 class KpiSelection:
@@ -24,7 +37,10 @@ class ReportRequest:
     """KPIs × dimensions × local-date period (inclusive) × centre (``None``: every centre).
 
     ``engine`` says where the queries run: ``"sql"`` in the store's own database (always
-    current), ``"duckdb"`` on the columnar snapshot (refreshed first when it is behind)."""
+    current), ``"duckdb"`` on the columnar snapshot (refreshed first when it is behind).
+    ``filters`` keep only the rows whose dimension has one of the allowed values
+    (``{"queue": ("sales",), "team": ("red", "blue")}``); every KPI's fact tables must have
+    each filtered dimension (:data:`FILTER_DIMENSIONS`)."""
 
     kpis: tuple[KpiSelection | str, ...]
     date_from: date
@@ -32,6 +48,7 @@ class ReportRequest:
     group_by: tuple[str, ...] = ()
     centre: str | None = None
     engine: Literal["sql", "duckdb"] = "sql"
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def selections(self) -> tuple[KpiSelection, ...]:
         """The KPIs asked for, plain ids turned into default selections."""
