@@ -8,9 +8,8 @@ documented in ``docs/reports.md``.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -18,22 +17,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..kpi import (
-    DIMENSIONS,
-    FACT_TABLES,
-    InvalidKpi,
-    KpiRegistry,
-    KpiSelection,
-    RegisteredKpi,
-    ReportRequest,
-)
+from ..kpi import DIMENSIONS, InvalidKpi, KpiRegistry, RegisteredKpi, ReportRequest
 from ..kpi.engine import ENGINES, run_report
 from ..kpi.report import Report
+from ..kpi.request_builder import (
+    FieldNames,
+    RequestError,
+    build_selections,
+    check_choice,
+    enabled_kpi_ids,
+    groupable,
+    named_kpi_ids,
+    parse_date,
+    parse_dimensions,
+    parse_pair,
+)
 from ..store.centres import CentreConfig, load_centres
 from ..store.db import Store
-from .kpis import enabled_ids, find_centre, find_kpi, installed_kpis
+from .kpis import find_centre, installed_kpis
 from .report_formats import FORMATS, render
+from .report_html import FILE_FORMATS, write_report_file
 from .runtime import DatabaseOption, UserError, opened_store, out, settings_for
+
+CLI = FieldNames("--")
 
 
 def report(
@@ -74,29 +80,34 @@ def report(
     engine: Annotated[
         str, typer.Option("--engine", help=f"Where to compute: {', '.join(ENGINES)}.")
     ] = "sql",
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, csv, json, html (one self-contained file) or png.")
+    ] = "table",
     output: Annotated[
         Path | None, typer.Option("--output", metavar="FILE", help="Write to FILE, not stdout.")
     ] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Compute KPIs per dimension over a period of local dates."""
-    _check_choice("--format", output_format, FORMATS)
-    _check_choice("--engine", engine, ENGINES)
-    period = (_date("--from", date_from), _date("--to", date_to or date_from))
-    group_by = _dimensions(by)
+    with _user_errors():
+        check_choice(CLI, "format", output_format, FORMATS)
+        check_choice(CLI, "engine", engine, ENGINES)
+        period = (parse_date(CLI, "from", date_from), parse_date(CLI, "to", date_to or date_from))
+        group_by = parse_dimensions(CLI, by)
     registry = installed_kpis(database)
     settings = settings_for(database)
-    with opened_store(settings) as store:
+    with opened_store(settings) as store, _user_errors():
         with store.transaction() as connection:
             centres = load_centres(connection)
         config = _centre(centres, centre)
         kpi_ids = _kpi_ids(kpi, variant, registry, config, centres, group_by)
-        selections = build_selections(registry, kpi_ids, variant or [], param or [])
+        selections = build_selections(registry, kpi_ids, variant or [], param or [], CLI)
         request = ReportRequest(
             tuple(selections), *period, group_by, config and config.name, engine
         )
         result = _run(store, request, registry, settings.snapshot_dir)
+        if output_format in FILE_FORMATS:
+            return write_report_file(store, registry, result, config, output_format, output)
     _write(render(result, output_format, engine), output)
 
 
@@ -114,40 +125,19 @@ def _run(
         ) from None
 
 
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise UserError(
-            f"{option} = {value!r}: expected one of {', '.join(choices)}{_close(value, choices)}"
-        )
-
-
-def _close(value: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _date(option: str, text: str) -> date:
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """The request builder's errors as user errors (one red line)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{option} = {text!r}: not a date; expected YYYY-MM-DD") from None
-
-
-def _dimensions(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(",") if name.strip())
-    for name in names:
-        _check_choice("--by", name, DIMENSIONS)
-    return names
+        yield
+    except RequestError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _centre(centres: dict[str, CentreConfig], name: str | None) -> CentreConfig | None:
     if name is not None:
         return find_centre(centres, name)
     return next(iter(centres.values())) if len(centres) == 1 else None
-
-
-def _split(values: Iterable[str]) -> list[str]:
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
 def _kpi_ids(
@@ -160,18 +150,18 @@ def _kpi_ids(
 ) -> list[str]:
     """The KPIs asked for by ``--kpi``, else the enabled ones (those that ``--by`` can group)."""
     if named:
-        return list(dict.fromkeys(find_kpi(registry, kpi_id).kpi.id for kpi_id in _split(named)))
+        return named_kpi_ids(registry, named)
     enabled = {
         i
         for config in ([centre] if centre else centres.values())
-        for i in enabled_ids(config, registry)
+        for i in enabled_kpi_ids(registry, config.settings.enabled_kpis)
     }
-    enabled.update(_parse_pair("--variant", v, "=")[0] for v in variants or [])
+    enabled.update(parse_pair(CLI, "variant", v, "=")[0] for v in variants or [])
     return _groupable_only([r for r in registry if r.kpi.id in enabled], group_by)
 
 
 def _groupable_only(candidates: list[RegisteredKpi], group_by: tuple[str, ...]) -> list[str]:
-    chosen = [r.kpi.id for r in candidates if _groupable(r, group_by)]
+    chosen = [r.kpi.id for r in candidates if groupable(r, group_by)]
     left_out = [r.kpi.id for r in candidates if r.kpi.id not in chosen]
     if left_out:
         Console(stderr=True, highlight=False).print(
@@ -184,105 +174,6 @@ def _groupable_only(candidates: list[RegisteredKpi], group_by: tuple[str, ...]) 
             f"--kpi: no enabled KPI can be grouped by {', '.join(group_by)}; expected --kpi ID"
         )
     return chosen
-
-
-def _groupable(registered: RegisteredKpi, group_by: tuple[str, ...]) -> bool:
-    facts = registered.default.facts
-    return all(set(group_by) <= set(FACT_TABLES[fact].dimensions) for fact in facts)
-
-
-def _parse_pair(option: str, text: str, separator: str) -> tuple[str, str]:
-    left, found, right = text.partition(separator)
-    if not found or not left or not right:
-        shape = "KPI=VARIANT" if option == "--variant" else "KPI.NAME=VALUE"
-        raise UserError(f"{option} = {text!r}: expected {shape}")
-    return left.strip(), right.strip()
-
-
-def build_selections(
-    registry: KpiRegistry, kpi_ids: list[str], variants: list[str], params: list[str]
-) -> list[KpiSelection]:
-    """One selection per KPI and variant asked for, each with the parameters that apply to it."""
-    chosen = _variants(registry, variants, kpi_ids)
-    overrides = _parameters(registry, params, kpi_ids)
-    selections = [
-        _selection(registry, kpi_id, name, overrides.get(kpi_id, {}))
-        for kpi_id in kpi_ids
-        for name in chosen.get(kpi_id, [None])
-    ]
-    _check_parameters_used(registry, overrides, selections)
-    return selections
-
-
-def _variants(registry: KpiRegistry, texts: list[str], kpi_ids: list[str]) -> dict[str, list]:
-    chosen: dict[str, list] = {}
-    for text in texts:
-        kpi_id, name = _parse_pair("--variant", text, "=")
-        known = _reported_kpi(registry, "--variant", text, kpi_id, kpi_ids).variants
-        if name not in known:
-            raise UserError(
-                f"--variant = {text!r}: KPI {kpi_id!r} has no variant {name!r}"
-                f"{_close(name, known)}; expected one of {', '.join(known)}"
-            )
-        chosen.setdefault(kpi_id, []).append(name)
-    return chosen
-
-
-def _reported_kpi(
-    registry: KpiRegistry, option: str, text: str, kpi_id: str, kpi_ids: list[str]
-) -> RegisteredKpi:
-    registered = find_kpi(registry, kpi_id)
-    if kpi_id not in kpi_ids:
-        raise UserError(
-            f"{option} = {text!r}: KPI {kpi_id!r} is not in this report; expected one of "
-            f"{', '.join(kpi_ids)}, or name it in --kpi"
-        )
-    return registered
-
-
-def _parameters(
-    registry: KpiRegistry, texts: list[str], kpi_ids: list[str]
-) -> dict[str, dict[str, float]]:
-    overrides: dict[str, dict[str, float]] = {}
-    for text in texts:
-        name, raw = _parse_pair("--param", text, "=")
-        kpi_id, dot, parameter = name.partition(".")
-        if not dot or not parameter:
-            raise UserError(f"--param = {text!r}: expected KPI.NAME=VALUE")
-        _reported_kpi(registry, "--param", text, kpi_id, kpi_ids)
-        try:
-            overrides.setdefault(kpi_id, {})[parameter] = float(raw)
-        except ValueError:
-            raise UserError(
-                f"--param = {text!r}: {raw!r} is not a number; expected KPI.NAME=NUMBER"
-            ) from None
-    return overrides
-
-
-def _selection(
-    registry: KpiRegistry, kpi_id: str, variant: str | None, overrides: dict[str, float]
-) -> KpiSelection:
-    applies = registry.get(kpi_id).variant(variant).defaults
-    return KpiSelection(kpi_id, variant, {k: v for k, v in overrides.items() if k in applies})
-
-
-def _check_parameters_used(
-    registry: KpiRegistry, overrides: dict[str, dict[str, float]], selections: list[KpiSelection]
-) -> None:
-    for kpi_id, values in overrides.items():
-        mine = [s for s in selections if s.kpi == kpi_id]
-        used = {name for selection in mine for name in selection.parameters}
-        known = {n for s in mine for n in registry.get(kpi_id).variant(s.variant).defaults}
-        for name in values:
-            if name not in used:
-                raise UserError(
-                    f"--param {kpi_id}.{name}: KPI {kpi_id!r} (as reported) has no parameter "
-                    f"{name!r}{_close(name, known)}; its parameters: {_listed(known)}"
-                )
-
-
-def _listed(names: Iterable[str]) -> str:
-    return ", ".join(sorted(names)) or "none"
 
 
 def _write(rendered: str | Table, output: Path | None) -> None:

@@ -15,7 +15,7 @@ from ..kpi import ReportRequest
 from ..kpi.docs import number
 from ..kpi.report import KpiColumn, KpiValue, Report
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "json", "html", "png")  # html and png: cli/report_html.py
 DECIMALS = {"s": 1, "%": 1, "n": 0, "per_hour": 2, "per_day": 2, "ratio": 3}
 NO_DATA = "–"
 
