@@ -19,6 +19,7 @@ from callkpi.plugins import CORE_PLUGIN, LoadedPlugin, SkippedPlugin, get_plugin
 from callkpi.settings import Settings
 from dist_info import write_dist_info
 
+CORE_PLUGINS = (CORE_PLUGIN, "live")  # the core's own plugins: event types; wallboards and alerts
 GROUP = "callkpi_test_plugins"
 GOOD_PLUGIN = '''
     from callkpi import hookimpl
@@ -91,6 +92,8 @@ def test_entry_point_plugin_reports_distribution_and_version(site: SitePackages)
     pm = build()
     assert pm.loaded() == [
         LoadedPlugin(CORE_PLUGIN, "callkpi", version("callkpi"), ("callkpi_register_event_types",)),
+        LoadedPlugin("live", "callkpi", version("callkpi"),
+                     ("callkpi_event_recorded", "callkpi_register_background_tasks")),
         LoadedPlugin("acme", "acme-plugins", "1.2.3", ("callkpi_register_event_types",)),
     ]
     assert pm.catalog.event_types.types["chat.bot_escalated"].plugin == "acme"
@@ -103,7 +106,7 @@ def test_plugin_that_fails_to_import_is_skipped_and_the_others_load(site: SitePa
     pm = build()
     reason = "import failed: ModuleNotFoundError: No module named 'callkpi_no_such_dependency'"
     assert pm.skipped == [SkippedPlugin("broken", "acme-plugins", reason)]
-    assert loaded_names(pm) == [CORE_PLUGIN, "acme"]
+    assert loaded_names(pm) == [*CORE_PLUGINS, "acme"]
     assert "chat.bot_escalated" in pm.catalog.event_types.types
 
 
@@ -115,7 +118,7 @@ def test_disabled_plugin_is_skipped_by_name_and_never_imported(site: SitePackage
     pm = build()
     reason = "disabled by CALLKPI_DISABLED_PLUGINS"
     assert pm.skipped == [SkippedPlugin("acme", "acme-plugins", reason)]
-    assert loaded_names(pm) == [CORE_PLUGIN, "other"]
+    assert loaded_names(pm) == [*CORE_PLUGINS, "other"]
     assert module_name("acme") not in sys.modules
 
 
@@ -125,7 +128,7 @@ def test_two_distributions_with_one_plugin_name_keep_the_first(site: SitePackage
     reason = "a plugin named 'acme' is already loaded from 'acme-plugins'"
     assert pm.skipped == [SkippedPlugin("acme", "acme", reason)]
     hooks = ("callkpi_register_event_types",)
-    assert pm.loaded()[1] == LoadedPlugin("acme", "acme-plugins", "1.0", hooks)
+    assert pm.loaded()[len(CORE_PLUGINS)] == LoadedPlugin("acme", "acme-plugins", "1.0", hooks)
 
 
 def test_registration_that_raises_skips_the_plugin_and_removes_all_it_registered(site):
@@ -146,7 +149,7 @@ def test_registration_that_raises_skips_the_plugin_and_removes_all_it_registered
     assert pm.catalog.connectors.connectors == {}
     reason = "registration failed: licence file missing; expected /etc/acme/licence"
     assert pm.skipped == [SkippedPlugin("half", "half", reason)]
-    assert loaded_names(pm) == [CORE_PLUGIN]
+    assert loaded_names(pm) == [*CORE_PLUGINS]
 
 
 def test_duplicate_event_type_names_both_plugins_and_keeps_the_first(site: SitePackages):
@@ -168,7 +171,7 @@ def test_misspelled_hook_is_refused_with_the_nearest_real_hook(site: SitePackage
     assert pm.skipped == [SkippedPlugin(
         "misspelled", "misspelled",
         "callkpi_register_kpi is not a callkpi hook; did you mean callkpi_register_kpis?")]
-    assert loaded_names(pm) == [CORE_PLUGIN]
+    assert loaded_names(pm) == [*CORE_PLUGINS]
 
 
 def test_hookimpl_with_an_argument_the_hook_does_not_pass_is_refused_naming_the_plugin(site):
@@ -224,7 +227,7 @@ def test_configure_that_raises_skips_only_that_plugin(site: SitePackages):
     pm = build(("refuses", RefusesSettings()), ("healthy", healthy))
     reason = "registration failed: ValueError: batch_size = 10000: expected at most 500"
     assert pm.skipped == [SkippedPlugin("refuses", "refuses", reason)]
-    assert loaded_names(pm) == [CORE_PLUGIN, "healthy"] and len(healthy.settings) == 1
+    assert loaded_names(pm) == [*CORE_PLUGINS, "healthy"] and len(healthy.settings) == 1
     assert pm.get_plugin("refuses") is None
 
 

@@ -25,6 +25,7 @@ from .connectors import ConnectorRegistry
 from .events import EventTypeRegistry
 from .extensions import BackgroundTaskRegistry, CommandRegistry, RouteRegistry
 from .kpi.registry import KpiRegistry
+from .live import plugin as live_plugin
 from .settings import Settings
 
 CORE_PLUGIN = "callkpi"
@@ -248,6 +249,9 @@ def get_plugin_manager(settings: Settings | None = None, *,
     # plugin whose callkpi_configure raises is skipped on its own.
     pm.hook.callkpi_configure.call_historic(kwargs={"settings": settings})
     pm.register(builtin, name=CORE_PLUGIN)
+    # The wallboards and alerts ship with the core but are a plugin like any other, so an
+    # installation that doesn't want them can disable "live".
+    pm.add("live", lambda: live_plugin, CORE_PLUGIN, __version__)
     if entry_points_group:
         for ep in sorted(entry_points(group=entry_points_group), key=lambda e: e.name):
             pm.add(ep.name, ep.load, *_entry_point_origin(ep))

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .. import __version__
+from ..dashboard import install_dashboard
+from ..live import routes as live_routes
 from ..plugins import CallkpiPluginManager, get_plugin_manager
 from ..settings import Settings
 from ..store.db import Store
@@ -15,7 +17,7 @@ from ..store.privacy import open_hasher
 from .background import background_tasks
 from .deps import AppState
 from .problems import install_problem_handlers
-from .routes import events, health
+from .routes import events, health, kpis, reports
 from .webhooks import mount_webhooks
 
 API_PREFIX = "/v1"
@@ -43,7 +45,11 @@ def create_app(settings: Settings | None = None, *, pm: CallkpiPluginManager | N
     install_problem_handlers(app)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(kpis.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     mount_webhooks(app, state)
+    install_dashboard(app, state.settings)
+    app.include_router(live_routes.router)
     for routes in state.pm.catalog.routes.routes:
         app.include_router(routes.router, prefix=routes.prefix)
     return app

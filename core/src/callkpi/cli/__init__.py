@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import (
+    alerts,
     apikey,
     centre,
     connectors,
@@ -46,6 +47,7 @@ app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(centre.app, name="centre")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(kpis.app, name="kpis")
+app.add_typer(alerts.app, name="alerts")
 connectors.mount(app)
 
 

@@ -17,4 +17,5 @@ def serve(
     database: DatabaseOption = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
-    uvicorn.run(create_app(settings_for(database)), host=host, port=port)
+    # Open wallboard streams would otherwise hold a shutdown up for as long as they live.
+    uvicorn.run(create_app(settings_for(database)), host=host, port=port, timeout_graceful_shutdown=5)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, insert, select, update
 
+from ..live.alerts.config import AlertSettings
 from .tables import Centre
 
 DEFAULT_CENTRE = "default"
@@ -58,6 +59,9 @@ class CentreSettings(BaseModel):
     )
     kpi_targets: dict[str, KpiTarget] = Field(
         default_factory=dict, description="Targets by KPI id, overriding the KPI's default target."
+    )
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, description="Alert rules and the webhooks their changes are POSTed to."
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -285,3 +285,75 @@ class ForecastIntervalFact(LocalBuckets, table=True):
     offered: float
     aht_s: float
     published_at: datetime
+
+
+class LiveAgentState(SQLModel, table=True):
+    """Each agent's latest ``agent.state_changed`` (by time, then event id), kept by the live
+    plugin as events are recorded so the wallboard reads agent states without scanning events."""
+
+    __tablename__ = "live_agent_state"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    state: str = Field(max_length=32)
+    reason: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128, description="The event's queue, when it named one.")
+    since: datetime
+    event_id: str = Field(max_length=200)
+
+
+class AlertState(SQLModel, table=True):
+    """Where an alert rule of a centre stands (ok or firing), shared by every server process."""
+
+    __tablename__ = "alert_state"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    rule_id: str = Field(primary_key=True, max_length=16)
+    rule: str = Field(max_length=500)
+    status: str = Field(max_length=16, description="ok or firing.")
+    since: datetime
+    value: float | None = None
+    changes: int = Field(default=0, description="State changes so far: the optimistic lock and the dedup key.")
+    evaluated_at: datetime
+
+
+class AlertChange(SQLModel, table=True):
+    """One state change of an alert rule (fired or resolved): the alert log and what webhooks send."""
+
+    __tablename__ = "alert_change"
+    __table_args__ = (
+        UniqueConstraint("centre", "rule_id", "seq", name="uq_alert_change_rule_seq"),
+        Index("ix_alert_change_centre_at", "centre", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre: str = Field(max_length=64)
+    rule_id: str = Field(max_length=16)
+    seq: int = Field(description="The rule's state-change number (AlertState.changes after it).")
+    rule: str = Field(max_length=500)
+    kpi: str = Field(max_length=64)
+    queue: str | None = Field(default=None, max_length=128)
+    status: str = Field(max_length=16, description="firing or resolved.")
+    value: float | None = None
+    threshold: float
+    since: datetime
+    at: datetime
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One webhook POST of one alert change, retried with backoff until delivered or given up."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (
+        UniqueConstraint("change_id", "url", name="uq_alert_delivery_change_url"),
+        Index("ix_alert_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_id: int = Field(foreign_key="alert_change.id")
+    url: str = Field(max_length=2000)
+    status: str = Field(default="pending", max_length=16, description="pending, delivered or failed.")
+    attempts: int = 0
+    next_attempt_at: datetime
+    delivered_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
