@@ -1,0 +1,246 @@
+"""Survey gateway benchmark: signed Twilio inbound replies per second, and their latency.
+
+    uv run python bench/survey.py --replies 20000 --concurrency 32
+
+Creates a fresh SQLite store in a temporary directory with ``replies / 2`` active SMS surveys
+(NPS then CSAT; numbers encrypted, found by HMAC) — not timed — and starts ``callkpi``'s app
+with the survey gateway in a child process under uvicorn on 127.0.0.1, as ``callkpi serve``
+would run it. Then it posts every reply as Twilio would (form-encoded, ``X-Twilio-Signature``
+over the public URL, one ``MessageSid`` each), at most ``--concurrency`` in flight: first each
+customer's NPS answer, then each one's CSAT answer, so every reply changes a survey (an
+answer, the next question queued, or the thanks with the survey completed and its number
+wiped), and the events flushed to ingest after each response. Signatures are computed before
+the clock starts; a few hundred texts from unknown numbers warm the server up first.
+
+Reports replies/s and p50/p90/p99/max latency, then checks every answer was recorded.
+Targets: ≥ 500 replies/s with p99 < 100 ms. The dispatcher is kept idle (its interval is an
+hour and its Twilio base URL a closed local port), so only the inbound path is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from twilio.request_validator import RequestValidator
+
+from callkpi.store.db import Store
+from callkpi.store.privacy import CustomerHasher
+from callkpi_survey_gateway.crypto import NumberCipher
+from callkpi_survey_gateway.gateway_store import migrate_gateway
+from callkpi_survey_gateway.tables import sg_answer, sg_survey
+
+PUBLIC_BASE_URL = "https://surveys.bench.test"
+INBOUND_PATH = "/twilio/sms/inbound"
+AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "b" * 32
+SMS_FROM = "+3197010000000"
+WARM_UP = 300
+TARGET_RPS, TARGET_P99_MS = 500, 100
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The load run: latencies in seconds, wall time, the server's CPU seconds, and why requests failed."""
+
+    latencies: list[float]
+    seconds: float
+    failures: list[str]
+    server_cpu_s: float = 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``): on a shared machine
+    the server's CPU per reply says more about its cost than the wall clock does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def customer_number(index: int) -> str:
+    return f"+316{10_000_000 + index:08d}"
+
+
+def server_environment(folder: Path) -> dict[str, str]:
+    """The child's ``CALLKPI_*`` settings: a SQLite file, keys, and the survey configuration."""
+    config = folder / "callkpi-survey.toml"
+    config.write_text(f'[centres.default]\nbrand = "Bench"\nsms_from = "{SMS_FROM}"\n', encoding="utf-8")
+    return os.environ | {
+        "CALLKPI_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}",
+        "CALLKPI_HMAC_KEY": secrets.token_hex(32),
+        "CALLKPI_SURVEY_CONFIG_FILE": str(config),
+        "CALLKPI_SURVEY_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "CALLKPI_SURVEY_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "CALLKPI_SURVEY_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "CALLKPI_SURVEY_TWILIO_API_BASE": "http://127.0.0.1:9",  # closed: nothing may leave this machine
+        "CALLKPI_SURVEY_KEY": Fernet.generate_key().decode(),
+        "CALLKPI_SURVEY_DISPATCH_INTERVAL_S": "3600",
+    }
+
+
+def create_surveys(env: dict[str, str], count: int) -> None:
+    """``count`` active NPS-then-CSAT surveys, one per customer, sent a minute ago."""
+    store = Store.open(env["CALLKPI_DATABASE_URL"])
+    migrate_gateway(store)
+    hasher = CustomerHasher(bytes.fromhex(env["CALLKPI_HMAC_KEY"]))
+    cipher = NumberCipher(env["CALLKPI_SURVEY_KEY"])
+    now = datetime.now(UTC)
+    rows = [{
+        "id": f"sv_{index:024x}", "centre": "default", "contactid": f"bench-{index}", "agentid": f"a-{index % 50}",
+        "queue": "sales", "customer_hmac": hasher.hash(customer_number(index)),
+        "number_enc": cipher.encrypt(customer_number(index)), "timezones": ["Europe/Amsterdam"], "language": "en",
+        "instruments": ["nps", "csat"], "channel": "sms", "status": "active", "step": 0, "reprompts": 0,
+        "created_at": now - timedelta(minutes=1), "due_at": now - timedelta(minutes=1),
+        "expires_at": now + timedelta(hours=24), "reminder_at": None,
+    } for index in range(count)]
+    with store.transaction() as connection:
+        connection.execute(sa.insert(sg_survey), rows)
+    store.dispose()
+
+
+def signed_replies(surveys: int) -> tuple[list[tuple[dict[str, str], str]], list[tuple[dict[str, str], str]]]:
+    """(warm-up texts from unknown numbers, the measured replies), each a form and its signature."""
+    validator = RequestValidator(AUTH_TOKEN)
+    url = PUBLIC_BASE_URL + INBOUND_PATH
+
+    def signed(sid: int, number: str, body: str) -> tuple[dict[str, str], str]:
+        form = {"MessageSid": f"SM{sid:032x}", "AccountSid": ACCOUNT_SID, "From": number, "To": SMS_FROM,
+                "Body": body, "NumSegments": "1", "ApiVersion": "2010-04-01"}
+        return form, validator.compute_signature(url, form)
+
+    warm = [signed(10**9 + i, f"+4479{i:08d}", "hello") for i in range(WARM_UP)]
+    nps = [signed(i, customer_number(i), str(i % 11)) for i in range(surveys)]
+    csat = [signed(surveys + i, customer_number(i), str(1 + i % 5)) for i in range(surveys)]
+    return warm, nps + csat
+
+
+async def drive(base_url: str, replies: list[tuple[dict[str, str], str]], concurrency: int) -> Outcome:
+    """Post ``replies`` in order with at most ``concurrency`` in flight."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    queue: asyncio.Queue[tuple[dict[str, str], str]] = asyncio.Queue()
+    for reply in replies:
+        queue.put_nowait(reply)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            form, signature = queue.get_nowait()
+            started = time.perf_counter()
+            try:
+                response = await client.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signature})
+            except httpx.TransportError as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+                continue
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                failures.append(f"HTTP {response.status_code}: {response.text[:200]}")
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        return Outcome(latencies, time.perf_counter() - started, failures)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """``callkpi``'s app with every installed plugin, under uvicorn in a child process."""
+    command = [sys.executable, __file__, "--serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the benchmark server on port {port} did not start within 60 s")
+
+
+def serve(port: int) -> None:
+    import uvicorn
+
+    from callkpi.api.main import create_app
+
+    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def recorded_answers(env: dict[str, str]) -> int:
+    store = Store.open(env["CALLKPI_DATABASE_URL"], migrate=False)
+    with store.reading() as connection:
+        count = connection.execute(sa.select(sa.func.count()).select_from(sg_answer)).scalar()
+    store.dispose()
+    return count
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=1000)[round(share * 1000) - 1]
+
+
+def report(outcome: Outcome, replies: int, concurrency: int) -> bool:
+    """Print the numbers; True when both targets are met and nothing failed."""
+    rate = len(outcome.latencies) / outcome.seconds
+    p50, p90, p99 = (percentile(outcome.latencies, share) * 1000 for share in (0.5, 0.9, 0.99))
+    print(f"{replies} signed inbound replies, {concurrency} in flight, in {outcome.seconds:.2f} s")
+    print(f"  {rate:,.0f} replies/s (target ≥ {TARGET_RPS})   failed: {len(outcome.failures)}"
+          + (f" (first: {outcome.failures[0]})" if outcome.failures else ""))
+    print(f"  latency p50 {p50:.1f} ms   p90 {p90:.1f} ms   p99 {p99:.1f} ms (target < {TARGET_P99_MS})   "
+          f"max {max(outcome.latencies) * 1000:.1f} ms")
+    cpu_ms = outcome.server_cpu_s / replies * 1000
+    print(f"  server CPU {cpu_ms:.2f} ms a reply: at most {1000 / cpu_ms:,.0f} replies/s on one free core "
+          f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    return rate >= TARGET_RPS and p99 < TARGET_P99_MS and not outcome.failures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replies", type=int, default=20_000, help="measured replies (even; two per survey)")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.port)
+        return 0
+    surveys = args.replies // 2
+    with tempfile.TemporaryDirectory(prefix="callkpi-survey-bench-") as folder:
+        env = server_environment(Path(folder))
+        create_surveys(env, surveys)
+        warm, replies = signed_replies(surveys)
+        port = free_port()
+        server = start_server(env, port)
+        try:
+            asyncio.run(drive(f"http://127.0.0.1:{port}", warm, args.concurrency))
+            cpu_before = cpu_seconds(server.pid)
+            outcome = asyncio.run(drive(f"http://127.0.0.1:{port}", replies, args.concurrency))
+            outcome = replace(outcome, server_cpu_s=cpu_seconds(server.pid) - cpu_before)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        met = report(outcome, len(replies), args.concurrency)
+        answers = recorded_answers(env)
+        print(f"  answers recorded: {answers} of {len(replies)}")
+    return 0 if met and answers == len(replies) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Command lines: ``callkpi survey dispatch`` (a plugin command group) and
+``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Annotated
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from callkpi.api.main import open_state
+from callkpi.api.problems import install_problem_handlers
+from callkpi.cli.runtime import CallkpiGroup, DatabaseOption, out, settings_for
+from callkpi.settings import Settings
+
+from .dispatch_loop import build_dispatcher, dispatch_and_flush, run_dispatcher
+from .gateway_store import ensure_gateway_schema
+from .routes import gateway_router
+from .runtime import gateway_settings, use_gateway_settings
+from .scheduling import use_plugin_manager
+
+app = typer.Typer(no_args_is_help=True, help="The survey gateway: post-call surveys by SMS and web.")
+gateway_cli = typer.Typer(cls=CallkpiGroup, no_args_is_help=True, add_completion=False,
+                          help="The callkpi survey gateway on its own.")
+
+
+@app.command()
+def dispatch(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit (cron, tests).")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Send due survey messages and flush their events; repeat every dispatch_interval_s."""
+    settings = gateway_settings()
+    state = open_state(settings_for(database))
+    try:
+        ensure_gateway_schema(state.store)
+        use_plugin_manager(state.pm)
+        dispatcher = build_dispatcher(state.store, settings, state.pm)
+        while True:
+            out().print(summary(dispatch_and_flush(dispatcher, state, settings)))
+            if once:
+                return
+            time.sleep(settings.dispatch_interval_s)
+    finally:
+        state.store.dispose()
+
+
+def summary(counts: Counter[str]) -> str:
+    """One line of a pass's counts, e.g. ``sent 3 · retry 1 · events 4`` (``idle`` when nothing)."""
+    return " · ".join(f"{name} {count}" for name, count in sorted(counts.items()) if count) or "idle"
+
+
+def standalone_app(settings: Settings) -> FastAPI:
+    """The gateway's routes and dispatcher alone, over the store of ``settings``."""
+    state = open_state(settings)
+    ensure_gateway_schema(state.store)
+    use_plugin_manager(state.pm)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(run_dispatcher(state), name="survey-dispatcher")
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        state.store.dispose()
+
+    gateway = FastAPI(title="callkpi survey gateway", lifespan=lifespan)
+    gateway.state.callkpi = state
+    install_problem_handlers(gateway)
+    gateway.include_router(gateway_router())
+    return gateway
+
+
+@gateway_cli.command()
+def serve(
+    core_url: Annotated[str, typer.Option("--core-url", help="The callkpi whose POST /v1/events gets the events.")],
+    core_api_key: Annotated[str, typer.Option("--core-api-key", envvar="CALLKPI_SURVEY_CORE_API_KEY",
+                                              help="An ingest API key of that callkpi.")],
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8100,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the gateway's webhooks and run its dispatcher; events go to --core-url over HTTP."""
+    use_gateway_settings(gateway_settings().model_copy(update={"core_url": core_url, "core_api_key": core_api_key}))
+    uvicorn.run(standalone_app(settings_for(database)), host=host, port=port)

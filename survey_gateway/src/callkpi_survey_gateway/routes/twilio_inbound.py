@@ -1,0 +1,147 @@
+"""``POST /twilio/sms/inbound``: a customer's text, from Twilio's incoming-message webhook.
+
+Signed requests only (403 otherwise). The state change and the ``sg_inbound_seen`` row commit
+in one short transaction, so a webhook Twilio delivers twice changes the survey once. The
+answer is TwiML: ``<Response/>``, or one ``<Message>`` when the reply ends the conversation
+(see :mod:`callkpi_survey_gateway.conversation`). After commit the queued events are flushed
+to ingest by a flusher thread, and after the response a detractor answer fires ``callkpi_detractor``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from callkpi.api.deps import AppState
+from callkpi.api.models import ProblemItem
+from callkpi.api.problems import ProblemError
+from callkpi.store.db import Store
+
+from ..config import GatewaySettings
+from ..conversation import InboundResult, InboundSms, handle_inbound
+from ..detractors import fire_detractor
+from ..events_out import FlushError, flush_events
+from ..runtime import gateway_settings
+from ..signatures import SIGNED_WEBHOOK_ERRORS, twilio_signed_form
+
+router = APIRouter(tags=["survey gateway"])
+REQUIRED = ("MessageSid", "From")
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+FLUSHER_IDLE_S = 5.0
+FLUSH_GATHER_S = 0.2
+log = logging.getLogger(__name__)
+
+
+@router.post("/twilio/sms/inbound", response_class=Response, summary="Twilio incoming message webhook",
+             responses={200: {"content": {"text/xml": {}}, "description": "TwiML: empty, or one reply"},
+                        **SIGNED_WEBHOOK_ERRORS})
+async def sms_inbound(request: Request, background: BackgroundTasks) -> Response:
+    """Apply a customer's reply to their survey (deduplicated by ``MessageSid``). Signed requests only."""
+    # The app state, settings and signature check are called directly, not through Depends:
+    # FastAPI runs every sync dependency in the thread pool, and those hand-offs cost more
+    # than the whole database transaction on this path. One hand-off remains, for the database.
+    state: AppState = request.app.state.callkpi
+    settings = gateway_settings()
+    sms = _inbound_sms(await twilio_signed_form(request, settings))
+    result = await run_in_threadpool(_apply, state, sms)
+    if result.action != "duplicate":
+        _flusher(state).wake(settings)
+    if result.detractor is not None and result.centre is not None:
+        # After the response: the centre's webhook may be slow, and Twilio must not wait for it.
+        background.add_task(fire_detractor, state.pm, result.detractor, result.centre)
+    return twiml(result.reply)
+
+
+def _apply(state: AppState, sms: InboundSms) -> InboundResult:
+    with _writer_turn(state.store), state.store.transaction() as connection:
+        return handle_inbound(connection, state.hasher, sms, datetime.now(UTC))
+
+
+def _inbound_sms(form: dict[str, str]) -> InboundSms:
+    missing = [name for name in REQUIRED if not form.get(name)]
+    if missing:
+        detail = f"form field {missing[0]} is missing; expected Twilio's incoming message parameters"
+        raise ProblemError(400, "bad-request", "Bad Request", detail, [ProblemItem(detail=detail)])
+    return InboundSms(message_sid=form["MessageSid"], from_number=form["From"], body=form.get("Body", ""),
+                      to=form.get("To", ""), messaging_service_sid=form.get("MessagingServiceSid", ""))
+
+
+def twiml(reply: str | None) -> Response:
+    """The TwiML answer: nothing to send, or ``reply`` as one message back to the sender."""
+    body = "<Response/>" if reply is None else f"<Response><Message>{escape(reply)}</Message></Response>"
+    return Response(XML_DECLARATION + body, media_type="text/xml")
+
+
+class _EventFlusher:
+    """Flushes the event outbox to ingest soon after each webhook, in a thread of its own: a
+    request only wakes it (no thread hand-off of its own), and a burst of replies is flushed
+    in a few batches rather than one flush each. The thread ends after a quiet spell and
+    starts again on the next wake, so an app that is gone leaves no thread behind."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.settings: GatewaySettings | None = None
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self._wake.set()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="survey-inbound-flush", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wake.wait(timeout=FLUSHER_IDLE_S):
+                with self._lock:  # decided under the lock, so a wake arriving now is never lost
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
+            time.sleep(FLUSH_GATHER_S)  # let a burst of replies gather: one ingest batch, not one each
+            self._wake.clear()
+            _flush_all(self.state, self.settings or gateway_settings())
+
+
+def _flush_all(state: AppState, settings: GatewaySettings) -> None:
+    try:
+        while True:
+            with _writer_turn(state.store):
+                if not flush_events(state, settings):
+                    break
+    except FlushError as exc:  # the core is unreachable: the events wait for the dispatcher's flush
+        log.warning("%s", exc)
+    except Exception:  # never let the thread die on one bad flush; the dispatcher's flush retries
+        log.exception("flushing survey events after an inbound webhook failed")
+
+
+_flushers: weakref.WeakKeyDictionary[Store, _EventFlusher] = weakref.WeakKeyDictionary()
+_writer_locks: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def _flusher(state: AppState) -> _EventFlusher:
+    """One flusher per store, so two apps in one process never wait on each other."""
+    with _registry_lock:
+        return _flushers.setdefault(state.store, _EventFlusher(state))
+
+
+def _writer_turn(store: Store) -> AbstractContextManager[object]:
+    """On SQLite, this process's writers take turns on a lock before BEGIN IMMEDIATE. SQLite
+    lets one writer in at a time anyway, but a writer it turns away sleeps in its busy
+    handler (up to 100 ms a try) even after the lock is free — which made p99 latencies of
+    seconds under load; a Python lock hands over at once. PostgreSQL needs no turns."""
+    if store.dialect != "sqlite":
+        return nullcontext()
+    with _registry_lock:
+        return _writer_locks.setdefault(store, threading.Lock())
