@@ -62,6 +62,12 @@ def postgres_url(postgres_admin) -> Iterator[str]:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """The event loop of every async test (anyio's plugin would also run them on trio)."""
+    return "asyncio"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request, tmp_path) -> Iterator[Store]:
     """A migrated store, once on SQLite and once on PostgreSQL."""

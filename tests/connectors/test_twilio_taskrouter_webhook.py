@@ -30,10 +30,6 @@ SIGNER = RequestValidator(AUTH_TOKEN)
 CREATED = next(e for e in fixture_events() if e["sid"] == "EV" + f"{3:032x}")  # task.created
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 def write_config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "twilio.toml"

@@ -20,10 +20,6 @@ PROBLEM = "application/problem+json"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def app(store):

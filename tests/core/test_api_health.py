@@ -18,10 +18,6 @@ from callkpi.testing import TEST_HMAC_KEY
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 async def client(store) -> AsyncIterator[httpx.AsyncClient]:

@@ -11,10 +11,6 @@ from api_app import PROBLEM, asgi_client, bearer, make_app, make_keys
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def app(store):

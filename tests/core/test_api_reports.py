@@ -20,10 +20,6 @@ pytestmark = pytest.mark.anyio
 MONDAY = "2026-01-05"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def app(store, tmp_path):

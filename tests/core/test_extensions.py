@@ -24,12 +24,6 @@ from callkpi.store.privacy import CustomerHasher
 from callkpi.store.tables import StoredEvent
 from callkpi.testing import TEST_HMAC_KEY, abandoned_contact, contact_timeline
 
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 NOTES = Table("test_completion_note", MetaData(), Column("contactid", String, primary_key=True),
               Column("outcome", String), Column("customer", String))
 

@@ -15,10 +15,6 @@ from callkpi.testing import event_factory
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 async def signed_in(app, keys) -> AsyncIterator[httpx.AsyncClient]:

@@ -15,10 +15,6 @@ PROBLEM = "application/problem+json"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:

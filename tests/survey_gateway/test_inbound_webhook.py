@@ -31,10 +31,6 @@ WEBHOOK_SECRET = "detractor-secret-0123456789"
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 def app(gateway_store, gateway_settings) -> Iterator[FastAPI]:

@@ -22,10 +22,6 @@ SID = "SM" + "1" * 32
 PATH = "/twilio/sms/status"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
 
 @pytest.fixture
 async def client(gateway_store, gateway_pm) -> AsyncIterator[httpx.AsyncClient]:
