@@ -118,6 +118,9 @@ def test_survey_page_data(store, keys, pm):
     assert low < 25 < high
     assert shown["survey_response_rate"].tile.value == "80.0 %"  # 40 of 50 delivered
     assert [answer.comment for answer in result.comments] == [COMMENT]
+    # answered 13:31:40 UTC on 3 November: 14:31 in Rotterdam (CET, UTC+1), as the manager reads it
+    assert result.timezone == "Europe/Amsterdam"
+    assert result.comments[0].responded_at.strftime("%Y-%m-%d %H:%M") == "2026-11-03 14:31"
     assert len(result.detractors) == 10  # n31 … n40 scored 3
     assert result.detractors[0].responded_at > result.detractors[-1].responded_at
     assert [a.comment for a in result.detractors if a.comment] == [COMMENT]

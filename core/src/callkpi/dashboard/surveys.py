@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, select
 
@@ -32,7 +33,8 @@ class SurveyTile:
 
 @dataclass(frozen=True)
 class Answer:
-    """One survey answer as listed: when, where, the score and the customer's words."""
+    """One survey answer as listed: when (in the centre's time zone), where, the score and
+    the customer's words."""
 
     responded_at: datetime
     instrument: str
@@ -46,6 +48,7 @@ class Answer:
 @dataclass(frozen=True)
 class SurveyView:
     query: DashboardQuery
+    timezone: str
     tiles: list[SurveyTile]
     comments: list[Answer]
     detractors: list[Answer]
@@ -54,9 +57,12 @@ class SurveyView:
 def survey_view(
     store: Store, registry: KpiRegistry, query: DashboardQuery, config: CentreConfig | None
 ) -> SurveyView:
-    """Everything the survey page shows for ``query``."""
+    """Everything the survey page shows for ``query``, its times in the centre's own zone (a
+    manager reads "09:15" as their morning, not UTC's)."""
+    zone = config.zone if config is not None else ZoneInfo("UTC")
     return SurveyView(
-        query, survey_tiles(store, registry, query, config), latest_comments(store, query), detractors(store, query)
+        query, zone.key, survey_tiles(store, registry, query, config), latest_comments(store, query, zone),
+        detractors(store, query, zone),
     )
 
 
@@ -99,14 +105,14 @@ def _answers(query: DashboardQuery) -> Select:
     return statement
 
 
-def latest_comments(store: Store, query: DashboardQuery) -> list[Answer]:
+def latest_comments(store: Store, query: DashboardQuery, zone: ZoneInfo) -> list[Answer]:
     """The newest free-text answers."""
     statement = _answers(query).where(SurveyResponseFact.comment.is_not(None), SurveyResponseFact.comment != "")
     with store.reading() as connection:
-        return [_answer(row, row.comment) for row in connection.execute(statement)]
+        return [_answer(row, row.comment, zone) for row in connection.execute(statement)]
 
 
-def detractors(store: Store, query: DashboardQuery) -> list[Answer]:
+def detractors(store: Store, query: DashboardQuery, zone: ZoneInfo) -> list[Answer]:
     """The newest detractors (0–6 on the recommend question) with the comment of the same survey."""
     statement = _answers(query).where(
         SurveyResponseFact.instrument == "nps", SurveyResponseFact.score <= DETRACTOR_MAX_SCORE
@@ -114,7 +120,7 @@ def detractors(store: Store, query: DashboardQuery) -> list[Answer]:
     with store.reading() as connection:
         rows = connection.execute(statement).all()
         comments = _comments_of(connection, query.centre, [row.surveyid for row in rows])
-    return [_answer(row, comments.get(row.surveyid, "")) for row in rows]
+    return [_answer(row, comments.get(row.surveyid, ""), zone) for row in rows]
 
 
 def _comments_of(connection, centre: str, surveys: list[str]) -> dict[str, str]:
@@ -127,7 +133,7 @@ def _comments_of(connection, centre: str, surveys: list[str]) -> dict[str, str]:
     return {surveyid: comment for surveyid, comment in rows}
 
 
-def _answer(row: Row, comment: str) -> Answer:
+def _answer(row: Row, comment: str, zone: ZoneInfo) -> Answer:
     score = "" if row.score is None else f"{row.score:g} ({row.scale})"
-    return Answer(row.responded_at, row.instrument, score, comment or "", row.queue or "", row.agentid or "",
-                  row.followed_up_at is not None)
+    return Answer(row.responded_at.astimezone(zone), row.instrument, score, comment or "", row.queue or "",
+                  row.agentid or "", row.followed_up_at is not None)
