@@ -67,6 +67,35 @@ async def test_the_json_is_callkpi_reports_json_plus_the_filters(client, keys, s
     assert document["centre"] == "north"  # no centre asked for: the key's
 
 
+@pytest.mark.parametrize(
+    ("kpis", "group_by", "filters"),
+    [
+        (["aht", "service_level", "fcr", "asa", "abandon_rate"], ["agent"], {}),
+        # dates as dimensions, targets, a note (no costs configured), details (occupancy)
+        (["service_level", "cost_per_call", "occupancy"], ["date", "week"], {}),
+        (
+            [{"kpi": "service_level", "parameters": {"threshold_s": 30.0}, "target": 70.0}],
+            ["queue"],
+            {"queue": ["sales"]},
+        ),
+    ],
+)
+async def test_the_body_is_byte_for_byte_the_reports_to_dict(client, keys, store, kpis, group_by, filters):
+    # the route hands Report's dataclasses to orjson itself: its bytes must be those of
+    # the plain data Report.to_dict makes, which `callkpi report --format json` writes
+    body = {"date_from": MONDAY, "date_to": "2026-01-06", "kpis": kpis, "group_by": group_by, "filters": filters}
+    response = await client.post("/v1/reports", json=body, headers=bearer(keys["read"]))
+    assert response.status_code == 200, response.text
+    selections = tuple(k if isinstance(k, str) else KpiSelection(**k) for k in kpis)
+    request = ReportRequest(
+        selections, date(2026, 1, 5), date(2026, 1, 6), tuple(group_by), "north", "sql",
+        {name: tuple(values) for name, values in filters.items()},
+    )  # fmt: skip
+    result = run_report(store, request)
+    head = {"centre": "north", "from": "2026-01-05", "to": "2026-01-06", "by": group_by, "engine": "sql"}
+    assert response.content == orjson.dumps({**head, "filters": filters, **result.to_dict()})
+
+
 async def test_variants_and_parameters_side_by_side_with_the_centres_targets(client, keys):
     kpis = [
         {"kpi": "service_level"},

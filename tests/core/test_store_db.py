@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlmodel import SQLModel
 
 import callkpi.store.tables  # noqa: F401 - puts every table on SQLModel.metadata
 from callkpi.connectors import RawEvent
+from callkpi.kpi.compiler import BoundMeasure, Period, compile_query
+from callkpi.kpi.facts import FACT_TABLES
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
 from callkpi.store.centres import CentreSettings, add_centre
@@ -36,6 +39,19 @@ def test_migrations_produce_exactly_the_models(store: Store):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+@pytest.mark.parametrize("fact", [name for name, table in FACT_TABLES.items() if table.period == "within"])
+def test_a_periods_rows_of_one_centre_are_found_by_the_date_and_centre_index(tmp_path: Path, fact: str):
+    # with other centres' rows in the same days, the centre in the index spares reading them
+    store = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
+    period = Period(date(2026, 1, 5), date(2026, 1, 11), "north")
+    query = compile_query(fact, (), (BoundMeasure(fact, "count", (), ()),), period)
+    with store.reading() as connection:
+        sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    store.dispose()
+    assert f"INDEX ix_{fact}_local_date_centre (local_date>? AND local_date<?)" in plan
 
 
 def test_sqlite_store_runs_in_wal_mode(tmp_path: Path):

@@ -97,7 +97,8 @@ class InstallationSetting(SQLModel, table=True):
 class LocalBuckets(SQLModel):
     """Local-time bucket columns of the centre's time zone, written by the projector."""
 
-    local_date: date | None = Field(default=None, index=True)
+    # indexed with the centre by period_index below
+    local_date: date | None = None
     local_interval: int | None = Field(
         default=None, description="Minutes since local midnight of the 15-minute interval start."
     )
@@ -285,6 +286,29 @@ class ForecastIntervalFact(LocalBuckets, table=True):
     offered: float
     aht_s: float
     published_at: datetime
+
+
+def period_index(fact: type[LocalBuckets]) -> Index:
+    """``(local_date, centre)``: a report reads one period's rows, of one centre or of all.
+    Led by the date, the index serves both; the centre beside it lets SQLite skip other
+    centres' rows in the index instead of reading each row from the table."""
+    table = fact.__table__
+    return Index(f"ix_{table.name}_local_date_centre", table.c.local_date, table.c.centre)
+
+
+PERIOD_INDEXES = tuple(
+    period_index(fact)
+    for fact in (
+        ContactFact,
+        AgentIntervalFact,
+        SurveyFact,
+        SurveyResponseFact,
+        CaseFact,
+        QaEvaluationFact,
+        SaleFact,
+        ForecastIntervalFact,
+    )
+)
 
 
 class LiveAgentState(SQLModel, table=True):
