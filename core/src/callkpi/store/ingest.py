@@ -11,7 +11,6 @@ handed to ``callkpi_event_recorded`` is derived from the validated one, not re-v
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,9 +34,9 @@ from ..projector.upsert import insert_missing
 from .centres import CentreConfig, load_centres
 from .completions import announce_completed_contacts
 from .privacy import CustomerHasher
+from .recorded import announce_recorded
 from .tables import QuarantinedInput, StoredEvent
 
-log = logging.getLogger(__name__)
 Status = Literal["accepted", "duplicate", "quarantined", "rejected"]
 EVENT_TABLE = StoredEvent.__table__
 QUARANTINE_TABLE = QuarantinedInput.__table__
@@ -61,13 +60,6 @@ class IngestSummary:
     quarantined: int = 0
     rejected: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
-
-    def count(self, outcome: EventOutcome, event_type: str | None) -> None:
-        setattr(
-            self, _SUMMARY_FIELD[outcome.status], getattr(self, _SUMMARY_FIELD[outcome.status]) + 1
-        )
-        if outcome.status == "accepted" and event_type:
-            self.by_type[event_type] += 1
 
     @property
     def total(self) -> int:
@@ -221,9 +213,12 @@ class Ingestor:
             if len(stored) < len(new_items):
                 self._reclassify_lost_races(connection, prepared, outcomes, stored)
                 new_items = [item for item in new_items if item.row["id"] in stored]
-            project(connection, [item.body for item in new_items], self._centres)
+            contact_facts = project(connection, [item.body for item in new_items], self._centres)
             announce_completed_contacts(
-                connection, self.pm, ((item.body, item.customer) for item in new_items)
+                connection,
+                self.pm,
+                ((item.body, item.customer) for item in new_items),
+                contact_facts,
             )
         return self.keep_quarantined(connection, prepared, outcomes, now)
 
@@ -293,19 +288,28 @@ class Ingestor:
         hook = self.pm.hook.callkpi_event_recorded
         if not hook.get_hookimpls():
             return
-        for item, outcome in zip(prepared, outcomes, strict=True):
-            if outcome.status != "accepted":
-                continue
-            stored = _as_stored(item.event, item.body) if item.customer is not None else item.event
-            try:
-                hook(event=stored, customer=item.customer)
-            except Exception:  # a listener's failure must not undo a committed ingest
-                log.exception("a callkpi_event_recorded hook failed for event %s", outcome.event_id)
+        accepted = (
+            item for item, outcome in zip(prepared, outcomes, strict=True)
+            if outcome.status == "accepted"
+        )
+        announce_recorded(
+            hook,
+            (
+                (_as_stored(item.event, item.body) if item.customer is not None else item.event,
+                 item.customer)
+                for item in accepted
+            ),
+        )
 
 
 def _tally(summary: IngestSummary, results: list[tuple[PreparedInput, EventOutcome]]) -> None:
-    for prepared, outcome in results:
-        summary.count(outcome, prepared.event.type if prepared.event else None)
+    statuses = Counter(outcome.status for _, outcome in results)
+    for status, count in statuses.items():
+        name = _SUMMARY_FIELD[status]
+        setattr(summary, name, getattr(summary, name) + count)
+    summary.by_type.update(
+        prepared.event.type for prepared, outcome in results if outcome.status == "accepted"
+    )
 
 
 def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
