@@ -15,24 +15,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import islice
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Select, TextClause, func, insert, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import Connection, insert
 
 from ..connectors import RawEvent
 from ..events import Envelope, EventValidator, InvalidEvent
 from ..plugins import CallkpiPluginManager
 from ..projector import project
-from ..projector.driver import result_processor, run_text
 from ..projector.gc_pause import cyclic_gc_paused
-from ..projector.upsert import insert_missing
 from .centres import CentreConfig, load_centres
 from .completions import announce_completed_contacts
+from .event_rows import insert_new, stored_hashes
 from .privacy import CustomerHasher
 from .recorded import announce_recorded
 from .tables import QuarantinedInput, StoredEvent
@@ -198,7 +194,7 @@ class Ingestor:
         self, connection: Connection, prepared: list[PreparedInput], now: datetime
     ) -> list[EventOutcome]:
         ids = [p.row["id"] for p in prepared if p.row]
-        known = _stored_hashes(connection, ids)
+        known = stored_hashes(connection, ids)
         outcomes: list[EventOutcome | None] = []
         new_items = []
         for item in prepared:
@@ -209,7 +205,7 @@ class Ingestor:
                 outcome = EventOutcome("accepted", item.row["id"])
             outcomes.append(outcome)
         if new_items:
-            stored = _insert_new(connection, [item.row for item in new_items])
+            stored = insert_new(connection, [item.row for item in new_items])
             if len(stored) < len(new_items):
                 self._reclassify_lost_races(connection, prepared, outcomes, stored)
                 new_items = [item for item in new_items if item.row["id"] in stored]
@@ -236,7 +232,7 @@ class Ingestor:
             for p, o in zip(prepared, outcomes, strict=True)
             if o.status == "accepted" and p.row["id"] not in stored
         }
-        known = _stored_hashes(connection, sorted(lost))
+        known = stored_hashes(connection, sorted(lost))
         for index, item in enumerate(prepared):
             if outcomes[index].status == "accepted" and item.row["id"] in lost:
                 outcomes[index] = self._classify(item, known)
@@ -318,79 +314,6 @@ def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
     hashed = {"customer": None, "customer_hmac": body["data"]["customer_hmac"]}
     data = event.data.model_copy(update=hashed)
     return event.model_copy(update={"data": data})
-
-
-def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is not stored yet; return the ids actually inserted.
-
-    On SQLite the batch holds the write lock since BEGIN, so the look-up before this insert
-    is authoritative and the fast executemany path is safe. PostgreSQL writers run
-    concurrently: RETURNING tells which rows another writer stored first."""
-    if connection.dialect.name != "postgresql":
-        insert_missing(connection, EVENT_TABLE, rows)
-        return {row["id"] for row in rows}
-    # One array per column, unnested by the server: one short statement per batch, where a
-    # VALUES list of thousands of rows cost more in psycopg's query parsing than the insert.
-    names = [column.name for column in EVENT_TABLE.columns]
-    arrays = [
-        literal([row[column.name] for row in rows], ARRAY(column.type))
-        for column in EVENT_TABLE.columns
-    ]
-    source = func.unnest(*arrays).table_valued(*names).render_derived()
-    statement = (
-        postgresql_insert(EVENT_TABLE)
-        .from_select(names, select(*source.c))
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    return set(connection.execute(statement.returning(EVENT_TABLE.c.id)).scalars())
-
-
-def _stored_hashes(connection: Connection, ids: list[str]) -> dict[str, tuple[str, datetime]]:
-    found: dict[str, tuple[str, datetime]] = {}
-    if connection.dialect.name != "postgresql":
-        as_time = result_processor(EVENT_TABLE.c.received_at.type, connection.dialect)
-        for chunk in _batches(ids, 500):
-            rows = run_text(connection, _sqlite_hashes_sql(_padded(len(chunk))), _padded_ids(chunk))
-            found.update({event_id: (digest, as_time(received)) for event_id, digest, received in rows})
-        return found
-    for chunk in _batches(ids, 500):
-        rows = connection.execute(_postgresql_hashes_of(chunk))
-        found.update({row.id: (row.content_hash, row.received_at) for row in rows})
-    return found
-
-
-def _padded(count: int) -> int:
-    """The next power of two: look-ups come in a few sizes, so their SQL stays compiled."""
-    return 1 << (count - 1).bit_length()
-
-
-def _padded_ids(ids: list[str]) -> dict[str, str]:
-    # Repeating an id pads the IN list without changing what it matches.
-    padding = [ids[0]] * (_padded(len(ids)) - len(ids))
-    return {f"i{index}": event_id for index, event_id in enumerate([*ids, *padding])}
-
-
-@lru_cache(maxsize=16)
-def _sqlite_hashes_sql(count: int) -> TextClause:
-    """The stored hash and arrival of ``count`` ids, as driver-level SQL: SQLAlchemy's
-    expansion of a 500-value IN list per look-up cost more than SQLite's index look-ups."""
-    wanted = ", ".join(f":i{index}" for index in range(count))
-    return text(f"SELECT id, content_hash, received_at FROM event WHERE id IN ({wanted})")
-
-
-def _postgresql_hashes_of(ids: list[str]) -> Select[Any]:
-    """The stored hash and arrival of each of ``ids``.
-
-    The ids are one array parameter joined through ``unnest``: psycopg prepares a
-    statement it sees repeatedly, and neither generic plan of the obvious forms uses the
-    primary key on a table without statistics yet — ``id IN (500 placeholders)`` and
-    ``id = ANY(array)`` both scan the table comparing every row with every id (170 ms per
-    look-up at 10k stored events). Joining the unnested array is planned as one index
-    look-up per id whatever the statistics say."""
-    columns = (EVENT_TABLE.c.id, EVENT_TABLE.c.content_hash, EVENT_TABLE.c.received_at)
-    array = literal(ids, ARRAY(EVENT_TABLE.c.id.type))
-    wanted = func.unnest(array).table_valued("id").render_derived()
-    return select(*columns).join_from(wanted, EVENT_TABLE, EVENT_TABLE.c.id == wanted.c.id)
 
 
 def quarantine_row(
