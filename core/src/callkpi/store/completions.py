@@ -57,12 +57,13 @@ def _completed(
     keys: set[tuple[str, str]] = set()
     customers: dict[tuple[str, str], str] = {}
     for body, customer in stored:
+        completing = body["type"] in COMPLETING_TYPES
         contactid = body.get("contactid")
-        if contactid is None:
-            continue
+        if contactid is None or (customer is None and not completing):
+            continue  # most events neither complete a contact nor carry a number
         key = (body.get("centre", "default"), contactid)
         if customer is not None:
             customers[key] = customer
-        if body["type"] in COMPLETING_TYPES:
+        if completing:
             keys.add(key)
     return keys, customers
