@@ -87,4 +87,4 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
 
 
 def test_the_sqlite_append_names_every_event_column_in_the_table_order():
-    assert SQLITE_COLUMNS == tuple(column.name for column in StoredEvent.__table__.columns)
+    assert tuple(column.name for column in StoredEvent.__table__.columns) == SQLITE_COLUMNS
