@@ -173,10 +173,11 @@ def timed_projector() -> Iterator[list[float]]:
     spent = [0.0]
     original: Callable[..., Any] = ingest_module.project
 
-    def project(*args: Any, **kwargs: Any) -> None:
+    def project(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
-        original(*args, **kwargs)
+        written = original(*args, **kwargs)
         spent[0] += time.perf_counter() - started
+        return written
 
     ingest_module.project = project
     try:

@@ -73,6 +73,43 @@ def test_completed_contacts_reach_the_hook_inside_the_ingest_transaction(store, 
     assert _notes(store) == {"c1": ("answered", "+31 20 123 4567"), "c2": ("abandoned", None)}
 
 
+class CompletedRows:
+    """Keeps the fact rows the hook is handed."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    @hookimpl
+    def callkpi_contacts_completed(self, connection, contacts, customers):
+        self.rows += contacts
+
+
+def test_the_hook_is_handed_the_contacts_exactly_as_stored(store, make_event):
+    """The rows come from the projector, not read back: they must equal the stored rows
+    value for value and type for type, also for a contact completed over two batches whose
+    customer called again (gaps) and one that a summary and a sale describe."""
+    seen = CompletedRows()
+    first = contact_timeline(make_event, "c1", "2026-03-02T09:00:00Z", customer="+31 20 123 4567")
+    summary = make_event("contact.recorded", "2026-03-02T09:30:00Z", {
+        "offered_at": "2026-03-02T09:20:00Z", "answered_at": "2026-03-02T09:21:00Z",
+        "ended_at": "2026-03-02T09:29:00Z", "outcome": "answered", "hold_count": 2,
+        "hold_s": 30, "transfers": 1, "resolved": True, "disposition": "sale"}, contactid="c3")
+    sale = make_event("sale.recorded", "2026-03-02T09:31:00Z", {"saleid": "s1", "amount": 12.5, "currency": "EUR"},
+                      contactid="c3")
+    _ingest(store, seen, [*first[:2], *abandoned_contact(make_event, "c2", "2026-03-02T09:05:00Z",
+                                                         customer="+31 20 123 4567")])
+    _ingest(store, seen, [*first[2:], summary, sale])
+    table = StoredEvent.metadata.tables["fact_contact"]
+    with store.reading() as connection:
+        stored = {row["contactid"]: dict(row) for row in connection.execute(select(table)).mappings()}
+    last = {row["contactid"]: row for row in seen.rows}
+    assert sorted(last) == ["c1", "c2", "c3"]
+    assert last["c1"] == stored["c1"] and last["c3"] == stored["c3"]
+    for contactid in ("c1", "c3"):
+        assert [type(v) for v in last[contactid].values()] == [type(v) for v in stored[contactid].values()]
+        assert list(last[contactid]) == list(stored[contactid])
+
+
 def test_a_failing_hook_loses_its_own_writes_but_never_the_events(store, make_event):
     NOTES.create(store.engine)
     outcomes = _ingest(store, CompletionNotes(fail=True),

@@ -7,6 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from callkpi.connectors import RawEvent
+from callkpi.store.event_rows import SQLITE_COLUMNS
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 
 
@@ -83,3 +84,7 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
     assert [o.status for o in outcomes].count("duplicate") == 699
     assert outcomes[649].status == "quarantined" and "different content" in outcomes[649].reasons[0]
     assert count(store, StoredEvent) == 700
+
+
+def test_the_sqlite_append_names_every_event_column_in_the_table_order():
+    assert tuple(column.name for column in StoredEvent.__table__.columns) == SQLITE_COLUMNS

@@ -42,18 +42,22 @@ _OTHER_TYPES = frozenset({*SURVEY_TYPES, FOLLOW_UP, *BUSINESS_TYPES, FORECAST_TY
 
 def project(
     connection: Connection, events: Sequence[dict[str, Any]], centres: dict[str, CentreConfig]
-) -> None:
+) -> dict[tuple[str, str], dict[str, Any]]:
     """Update the facts touched by ``events`` (stored bodies, just inserted), inside
-    ``connection``'s transaction."""
+    ``connection``'s transaction; return the ``fact_contact`` rows written, by (centre,
+    contact id), as they now stand in the store."""
+    contact_facts: dict[tuple[str, str], dict[str, Any]] = {}
     for name, (contacts, agents, roster) in _by_centre(events).items():
         centre = _centre(centres, name)
         if contacts:
-            project_contacts(connection, centre, contacts)
+            written = project_contacts(connection, centre, contacts)
+            contact_facts.update(((name, contactid), row) for contactid, row in written.items())
         if agents:
             project_agents(connection, centre, agents)
         if roster:
             project_roster(connection, name, roster)
     _project_other_facts(connection, events, centres)
+    return contact_facts
 
 
 def _project_other_facts(

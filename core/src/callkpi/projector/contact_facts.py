@@ -31,9 +31,9 @@ def is_contact_event(body: dict[str, Any]) -> bool:
 
 def project_contacts(
     connection: Connection, centre: CentreConfig, bodies: list[dict[str, Any]]
-) -> None:
+) -> dict[str, dict[str, Any]]:
     """Rewrite the fact rows of the contacts in ``bodies`` (all of one centre) and the
-    gaps of their customers' contacts."""
+    gaps of their customers' contacts; return the rows written, by contact id."""
     touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for body in bodies:
         touched[body["contactid"]].append(body)
@@ -49,6 +49,7 @@ def project_contacts(
     customers.discard(None)
     apply_gaps(connection, centre.name, facts, customers)
     upsert(connection, FACTS, list(facts.values()))
+    return facts
 
 
 def _stored_customers(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .timeline import Entry, parse_time
@@ -47,10 +48,14 @@ class Piece(NamedTuple):
 
 def segments(data: dict[str, Any]) -> list[Piece]:
     """The segments of a ``schedule.published`` event's data."""
-    return [
-        Piece(parse_time(s["start"]), parse_time(s["end"]), s["activity"])
-        for s in data.get("segments", ())
-    ]
+    return [_piece(s["start"], s["end"], s["activity"]) for s in data.get("segments", ())]
+
+
+@lru_cache(maxsize=65536)
+def _piece(start: str, end: str, activity: str) -> Piece:
+    # Every batch that touches an agent reads all of the agent's schedules again, so the
+    # same segments are parsed over and over; a Piece is immutable, so one can be shared.
+    return Piece(parse_time(start), parse_time(end), activity)
 
 
 def effective_schedule(publications: list[Entry], start: datetime, end: datetime) -> list[Piece]:

@@ -11,33 +11,28 @@ handed to ``callkpi_event_recorded`` is derived from the validated one, not re-v
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import islice
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, Select, TextClause, func, insert, literal, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import Connection, insert
 
 from ..connectors import RawEvent
 from ..events import Envelope, EventValidator, InvalidEvent
 from ..plugins import CallkpiPluginManager
 from ..projector import project
-from ..projector.driver import result_processor, run_text
 from ..projector.gc_pause import cyclic_gc_paused
-from ..projector.upsert import insert_missing
 from .centres import CentreConfig, load_centres
 from .completions import announce_completed_contacts
+from .event_rows import insert_new, stored_hashes
 from .privacy import CustomerHasher
+from .recorded import announce_recorded
 from .tables import QuarantinedInput, StoredEvent
 
-log = logging.getLogger(__name__)
 Status = Literal["accepted", "duplicate", "quarantined", "rejected"]
 EVENT_TABLE = StoredEvent.__table__
 QUARANTINE_TABLE = QuarantinedInput.__table__
@@ -61,13 +56,6 @@ class IngestSummary:
     quarantined: int = 0
     rejected: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
-
-    def count(self, outcome: EventOutcome, event_type: str | None) -> None:
-        setattr(
-            self, _SUMMARY_FIELD[outcome.status], getattr(self, _SUMMARY_FIELD[outcome.status]) + 1
-        )
-        if outcome.status == "accepted" and event_type:
-            self.by_type[event_type] += 1
 
     @property
     def total(self) -> int:
@@ -206,7 +194,7 @@ class Ingestor:
         self, connection: Connection, prepared: list[PreparedInput], now: datetime
     ) -> list[EventOutcome]:
         ids = [p.row["id"] for p in prepared if p.row]
-        known = _stored_hashes(connection, ids)
+        known = stored_hashes(connection, ids)
         outcomes: list[EventOutcome | None] = []
         new_items = []
         for item in prepared:
@@ -217,13 +205,16 @@ class Ingestor:
                 outcome = EventOutcome("accepted", item.row["id"])
             outcomes.append(outcome)
         if new_items:
-            stored = _insert_new(connection, [item.row for item in new_items])
+            stored = insert_new(connection, [item.row for item in new_items])
             if len(stored) < len(new_items):
                 self._reclassify_lost_races(connection, prepared, outcomes, stored)
                 new_items = [item for item in new_items if item.row["id"] in stored]
-            project(connection, [item.body for item in new_items], self._centres)
+            contact_facts = project(connection, [item.body for item in new_items], self._centres)
             announce_completed_contacts(
-                connection, self.pm, ((item.body, item.customer) for item in new_items)
+                connection,
+                self.pm,
+                ((item.body, item.customer) for item in new_items),
+                contact_facts,
             )
         return self.keep_quarantined(connection, prepared, outcomes, now)
 
@@ -241,7 +232,7 @@ class Ingestor:
             for p, o in zip(prepared, outcomes, strict=True)
             if o.status == "accepted" and p.row["id"] not in stored
         }
-        known = _stored_hashes(connection, sorted(lost))
+        known = stored_hashes(connection, sorted(lost))
         for index, item in enumerate(prepared):
             if outcomes[index].status == "accepted" and item.row["id"] in lost:
                 outcomes[index] = self._classify(item, known)
@@ -293,19 +284,28 @@ class Ingestor:
         hook = self.pm.hook.callkpi_event_recorded
         if not hook.get_hookimpls():
             return
-        for item, outcome in zip(prepared, outcomes, strict=True):
-            if outcome.status != "accepted":
-                continue
-            stored = _as_stored(item.event, item.body) if item.customer is not None else item.event
-            try:
-                hook(event=stored, customer=item.customer)
-            except Exception:  # a listener's failure must not undo a committed ingest
-                log.exception("a callkpi_event_recorded hook failed for event %s", outcome.event_id)
+        accepted = (
+            item for item, outcome in zip(prepared, outcomes, strict=True)
+            if outcome.status == "accepted"
+        )
+        announce_recorded(
+            hook,
+            (
+                (_as_stored(item.event, item.body) if item.customer is not None else item.event,
+                 item.customer)
+                for item in accepted
+            ),
+        )
 
 
 def _tally(summary: IngestSummary, results: list[tuple[PreparedInput, EventOutcome]]) -> None:
-    for prepared, outcome in results:
-        summary.count(outcome, prepared.event.type if prepared.event else None)
+    statuses = Counter(outcome.status for _, outcome in results)
+    for status, count in statuses.items():
+        name = _SUMMARY_FIELD[status]
+        setattr(summary, name, getattr(summary, name) + count)
+    summary.by_type.update(
+        prepared.event.type for prepared, outcome in results if outcome.status == "accepted"
+    )
 
 
 def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
@@ -314,79 +314,6 @@ def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
     hashed = {"customer": None, "customer_hmac": body["data"]["customer_hmac"]}
     data = event.data.model_copy(update=hashed)
     return event.model_copy(update={"data": data})
-
-
-def _insert_new(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is not stored yet; return the ids actually inserted.
-
-    On SQLite the batch holds the write lock since BEGIN, so the look-up before this insert
-    is authoritative and the fast executemany path is safe. PostgreSQL writers run
-    concurrently: RETURNING tells which rows another writer stored first."""
-    if connection.dialect.name != "postgresql":
-        insert_missing(connection, EVENT_TABLE, rows)
-        return {row["id"] for row in rows}
-    # One array per column, unnested by the server: one short statement per batch, where a
-    # VALUES list of thousands of rows cost more in psycopg's query parsing than the insert.
-    names = [column.name for column in EVENT_TABLE.columns]
-    arrays = [
-        literal([row[column.name] for row in rows], ARRAY(column.type))
-        for column in EVENT_TABLE.columns
-    ]
-    source = func.unnest(*arrays).table_valued(*names).render_derived()
-    statement = (
-        postgresql_insert(EVENT_TABLE)
-        .from_select(names, select(*source.c))
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    return set(connection.execute(statement.returning(EVENT_TABLE.c.id)).scalars())
-
-
-def _stored_hashes(connection: Connection, ids: list[str]) -> dict[str, tuple[str, datetime]]:
-    found: dict[str, tuple[str, datetime]] = {}
-    if connection.dialect.name != "postgresql":
-        as_time = result_processor(EVENT_TABLE.c.received_at.type, connection.dialect)
-        for chunk in _batches(ids, 500):
-            rows = run_text(connection, _sqlite_hashes_sql(_padded(len(chunk))), _padded_ids(chunk))
-            found.update({event_id: (digest, as_time(received)) for event_id, digest, received in rows})
-        return found
-    for chunk in _batches(ids, 500):
-        rows = connection.execute(_postgresql_hashes_of(chunk))
-        found.update({row.id: (row.content_hash, row.received_at) for row in rows})
-    return found
-
-
-def _padded(count: int) -> int:
-    """The next power of two: look-ups come in a few sizes, so their SQL stays compiled."""
-    return 1 << (count - 1).bit_length()
-
-
-def _padded_ids(ids: list[str]) -> dict[str, str]:
-    # Repeating an id pads the IN list without changing what it matches.
-    padding = [ids[0]] * (_padded(len(ids)) - len(ids))
-    return {f"i{index}": event_id for index, event_id in enumerate([*ids, *padding])}
-
-
-@lru_cache(maxsize=16)
-def _sqlite_hashes_sql(count: int) -> TextClause:
-    """The stored hash and arrival of ``count`` ids, as driver-level SQL: SQLAlchemy's
-    expansion of a 500-value IN list per look-up cost more than SQLite's index look-ups."""
-    wanted = ", ".join(f":i{index}" for index in range(count))
-    return text(f"SELECT id, content_hash, received_at FROM event WHERE id IN ({wanted})")
-
-
-def _postgresql_hashes_of(ids: list[str]) -> Select[Any]:
-    """The stored hash and arrival of each of ``ids``.
-
-    The ids are one array parameter joined through ``unnest``: psycopg prepares a
-    statement it sees repeatedly, and neither generic plan of the obvious forms uses the
-    primary key on a table without statistics yet — ``id IN (500 placeholders)`` and
-    ``id = ANY(array)`` both scan the table comparing every row with every id (170 ms per
-    look-up at 10k stored events). Joining the unnested array is planned as one index
-    look-up per id whatever the statistics say."""
-    columns = (EVENT_TABLE.c.id, EVENT_TABLE.c.content_hash, EVENT_TABLE.c.received_at)
-    array = literal(ids, ARRAY(EVENT_TABLE.c.id.type))
-    wanted = func.unnest(array).table_valued("id").render_derived()
-    return select(*columns).join_from(wanted, EVENT_TABLE, EVENT_TABLE.c.id == wanted.c.id)
 
 
 def quarantine_row(
