@@ -154,7 +154,7 @@ def _aggregate(table: FactTable, measure: BoundMeasure, period: Period) -> Colum
     elif measure.aggregate == "count_distinct":
         aggregate = func.count(distinct(value))
     else:
-        aggregate = getattr(func, measure.aggregate)(literal(1) if value is None else value)
+        aggregate = getattr(func, measure.aggregate)(value)
     if not measure.filter:
         return aggregate
     # FILTER (WHERE …) rather than agg(CASE WHEN … END): SQLite skips the aggregate's step
