@@ -62,6 +62,19 @@ def test_sqlite_store_runs_in_wal_mode(tmp_path: Path):
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_sqlite_finds_the_end_of_the_data_of_every_centre_in_an_index(tmp_path: Path):
+    # the censoring KPIs' max(offered_at) over all centres; a scan would read every contact
+    path = tmp_path / "callkpi.db"
+    Store.open(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as connection:
+        plan = connection.execute(
+            "EXPLAIN QUERY PLAN SELECT max(offered_at) FROM fact_contact"
+        ).fetchall()
+    assert [detail for *_, detail in plan] == [
+        "SEARCH fact_contact USING COVERING INDEX ix_fact_contact_offered_at"
+    ]
+
+
 def ingest_in_own_process(url: str, worker: int, events: int, start: Any) -> None:
     """One writer: its own engine, plugin manager and ingestor, small batches so that
     its transactions interleave with the other writer's."""

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Select,
     String,
     and_,
-    case,
     cast,
     distinct,
     false,
@@ -150,14 +149,18 @@ def _centre_is(table: FactTable, centre: str) -> ColumnElement:
 
 def _aggregate(table: FactTable, measure: BoundMeasure, period: Period) -> ColumnElement:
     value = _value(table, measure)
-    if measure.filter:
-        condition = and_(*(_condition(table, c, period) for c in measure.filter))
-        value = case((condition, literal(1) if value is None else value))
     if measure.aggregate == "count":
-        return func.count() if value is None else func.count(value)
-    if measure.aggregate == "count_distinct":
-        return func.count(distinct(value))
-    return getattr(func, measure.aggregate)(value)
+        aggregate = func.count() if value is None else func.count(value)
+    elif measure.aggregate == "count_distinct":
+        aggregate = func.count(distinct(value))
+    else:
+        aggregate = getattr(func, measure.aggregate)(value)
+    if not measure.filter:
+        return aggregate
+    # FILTER (WHERE …) rather than agg(CASE WHEN … END): SQLite skips the aggregate's step
+    # for a row the filter rejects instead of stepping it with a NULL (≈10 % of a wide
+    # query's time); PostgreSQL and DuckDB take the same standard SQL
+    return aggregate.filter(and_(*(_condition(table, c, period) for c in measure.filter)))
 
 
 def _value(table: FactTable, measure: BoundMeasure) -> ColumnElement | None:

@@ -1,0 +1,21 @@
+"""index fact_contact.offered_at alone, for the end of the data over every centre
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from alembic import op
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # a plain CREATE INDEX: batch mode could copy the whole fact table on SQLite
+    op.create_index('ix_fact_contact_offered_at', 'fact_contact', ['offered_at'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_fact_contact_offered_at', table_name='fact_contact')
