@@ -30,6 +30,7 @@ Result = TypeVar("Result")
 IDLE_S = 5.0
 MAX_GROUP = 256  # bounds one transaction's length, and so the wait of the replies behind it
 _Waiter = tuple[object, asyncio.AbstractEventLoop, asyncio.Future]
+Outcome = tuple[object, Exception | None]
 
 
 class GroupCommitter(Generic[Work, Result]):
@@ -59,8 +60,7 @@ class GroupCommitter(Generic[Work, Result]):
 
     def _run(self) -> None:
         while (group := self._next_group()) is not None:
-            outcomes = self._commit(group)
-            _deliver(group, outcomes)
+            _deliver(group, commit_group(self.store, self.apply, [work for work, _, _ in group]))
 
     def _next_group(self) -> list[_Waiter] | None:
         try:
@@ -75,24 +75,30 @@ class GroupCommitter(Generic[Work, Result]):
             group.append(self._queue.get_nowait())
         return group
 
-    def _commit(self, group: list[_Waiter]) -> list[tuple[object, BaseException | None]]:
-        try:
-            with writer_turn(self.store), self.store.transaction() as connection:
-                return [(self.apply(connection, work), None) for work, _, _ in group]
-        except Exception:
-            return [self._commit_alone(work) for work, _, _ in group]
-
-    def _commit_alone(self, work: Work) -> tuple[object, BaseException | None]:
-        try:
-            with writer_turn(self.store), self.store.transaction() as connection:
-                return self.apply(connection, work), None
-        except Exception as exc:
-            return None, exc
 
 
-def _deliver(group: list[_Waiter], outcomes: list[tuple[object, BaseException | None]]) -> None:
+def commit_group(store: Store, apply: Callable[[Connection, Work], object], works: list[Work]) -> list[Outcome]:
+    """Apply every one of ``works`` in order in one transaction on ``store``; each one's outcome is
+    ``(result, None)`` or ``(None, exception)``. One failing rolls the group back, and then each
+    is applied in a transaction of its own, so only the failing one fails."""
+    try:
+        with writer_turn(store), store.transaction() as connection:
+            return [(apply(connection, work), None) for work in works]
+    except Exception:
+        return [_commit_alone(store, apply, work) for work in works]
+
+
+def _commit_alone(store: Store, apply: Callable[[Connection, Work], object], work: Work) -> Outcome:
+    try:
+        with writer_turn(store), store.transaction() as connection:
+            return apply(connection, work), None
+    except Exception as exc:
+        return None, exc
+
+
+def _deliver(group: list[_Waiter], outcomes: list[Outcome]) -> None:
     """Answer the group's requests, one hand-off per event loop rather than one per reply."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, object, BaseException | None]]] = {}
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, object, Exception | None]]] = {}
     for (_, loop, future), (result, error) in zip(group, outcomes, strict=True):
         by_loop.setdefault(loop, []).append((future, result, error))
     for loop, answers in by_loop.items():
@@ -100,7 +106,7 @@ def _deliver(group: list[_Waiter], outcomes: list[tuple[object, BaseException | 
             loop.call_soon_threadsafe(_resolve, answers)
 
 
-def _resolve(answers: list[tuple[asyncio.Future, object, BaseException | None]]) -> None:
+def _resolve(answers: list[tuple[asyncio.Future, object, Exception | None]]) -> None:
     for future, result, error in answers:
         if future.done():  # the request was cancelled (the client went away) while it waited
             continue
