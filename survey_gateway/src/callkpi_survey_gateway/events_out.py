@@ -37,6 +37,11 @@ HTTP_DONE = frozenset({200, 207, 422})
 log = logging.getLogger(__name__)
 
 
+# Built once: every inbound reply queues an event, and a statement built per call costs more in
+# SQLAlchemy's cache-key generation than its execution.
+_QUEUE_EVENT = sa.insert(sg_event_outbox)
+
+
 class IngestState(Protocol):
     """What an in-process flush needs: the core's AppState has both."""
 
@@ -63,8 +68,8 @@ def queue_event(connection: Connection, centre: str, type: str, survey_row: Mapp
         "data": {"surveyid": survey_row["id"], **data},
     }
     body = {key: value for key, value in body.items() if value is not None}
-    connection.execute(sa.insert(sg_event_outbox).values(
-        centre=centre, body=json.dumps(body, ensure_ascii=False), created_at=datetime.now(UTC)))
+    connection.execute(_QUEUE_EVENT, {"centre": centre, "body": json.dumps(body, ensure_ascii=False),
+                                      "created_at": datetime.now(UTC)})
 
 
 def flush_events(target: IngestState | Store, settings: GatewaySettings, *, limit: int = FLUSH_BATCH) -> int:

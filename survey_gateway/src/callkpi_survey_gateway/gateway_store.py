@@ -37,9 +37,14 @@ def migrate_gateway(store: Store) -> None:
             command.upgrade(config, "head")
 
 
+def gateway_schema_ready(store: Store) -> bool:
+    """Whether this process has already brought the gateway's tables in ``store`` up to date."""
+    return _database(store.engine) in _migrated
+
+
 def ensure_gateway_schema(store: Store) -> None:
     """Migrate the gateway's tables in ``store`` once per process and database (cheap after)."""
-    if _database(store.engine) not in _migrated:
+    if not gateway_schema_ready(store):
         migrate_gateway(store)
         _migrated.add(_database(store.engine))
 

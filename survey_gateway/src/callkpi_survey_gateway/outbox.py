@@ -28,6 +28,8 @@ PROVIDER_STATUS = {
 RANK = {"pending": 0, "sending": 1, "unknown": 1, "queued": 2, "sent": 3,
         "delivered": 4, "undelivered": 4, "failed": 4, "cancelled": 4}
 FINAL = frozenset({"delivered", "undelivered", "failed", "cancelled"})
+# Built once: every reply that keeps a survey open queues a message (see answers.py).
+_ENQUEUE = sa.insert(sg_message).values(status="pending", attempts=0)
 CLAIM_COLUMNS = (sg_message.c.id, sg_message.c.survey_id, sg_message.c.kind, sg_message.c.body,
                  sg_message.c.attempts, sg_message.c.claimed_at)
 
@@ -99,9 +101,8 @@ def cancel_pending(connection: Connection, survey_id: str, now: datetime) -> Non
 def enqueue(connection: Connection, survey_id: str, kind: str, body: str, not_before: datetime,
             now: datetime) -> int:
     """Add a ``pending`` message to the outbox; return its id."""
-    result = connection.execute(sa.insert(sg_message).values(
-        survey_id=survey_id, kind=kind, body=body, status="pending", attempts=0, not_before=not_before,
-        created_at=now, updated_at=now))
+    result = connection.execute(_ENQUEUE, {"survey_id": survey_id, "kind": kind, "body": body,
+                                           "not_before": not_before, "created_at": now, "updated_at": now})
     return result.inserted_primary_key[0]
 
 

@@ -1,7 +1,9 @@
 """``POST /twilio/sms/inbound``: a customer's text, from Twilio's incoming-message webhook.
 
 Signed requests only (403 otherwise). The state change and the ``sg_inbound_seen`` row commit
-in one short transaction, so a webhook Twilio delivers twice changes the survey once. The
+in one transaction, so a webhook Twilio delivers twice changes the survey once: on SQLite the
+group commit of the replies waiting together (:mod:`callkpi_survey_gateway.group_commit`), on
+PostgreSQL one short transaction per reply, whose row locks need no turns. The
 answer is TwiML: ``<Response/>``, or one ``<Message>`` when the reply ends the conversation
 (see :mod:`callkpi_survey_gateway.conversation`). After commit the queued events are flushed
 to ingest by a flusher thread, and after the response a detractor answer fires ``callkpi_detractor``.
@@ -13,24 +15,28 @@ import logging
 import threading
 import time
 import weakref
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 
 from callkpi.api.deps import AppState
 from callkpi.api.models import ProblemItem
 from callkpi.api.problems import ProblemError
 from callkpi.store.db import Store
+from callkpi.store.privacy import CustomerHasher
 
 from ..config import GatewaySettings
 from ..conversation import InboundResult, InboundSms, handle_inbound
 from ..detractors import fire_detractor
 from ..events_out import FlushError, flush_events
+from ..group_commit import GroupCommitter
 from ..runtime import gateway_settings
 from ..signatures import SIGNED_WEBHOOK_ERRORS, twilio_signed_form
+from ..writer_turns import writer_turn
 
 router = APIRouter(tags=["survey gateway"])
 REQUIRED = ("MessageSid", "From")
@@ -51,7 +57,10 @@ async def sms_inbound(request: Request, background: BackgroundTasks) -> Response
     state: AppState = request.app.state.callkpi
     settings = gateway_settings()
     sms = _inbound_sms(await twilio_signed_form(request, settings))
-    result = await run_in_threadpool(_apply, state, sms)
+    if state.store.dialect == "sqlite":
+        result = await _committer(state).submit(sms)
+    else:
+        result = await run_in_threadpool(_apply, state, sms)
     if result.action != "duplicate":
         _flusher(state).wake(settings)
     if result.detractor is not None and result.centre is not None:
@@ -61,8 +70,13 @@ async def sms_inbound(request: Request, background: BackgroundTasks) -> Response
 
 
 def _apply(state: AppState, sms: InboundSms) -> InboundResult:
-    with _writer_turn(state.store), state.store.transaction() as connection:
-        return handle_inbound(connection, state.hasher, sms, datetime.now(UTC))
+    with state.store.transaction() as connection:
+        return _apply_now(state.hasher, connection, sms)
+
+
+def _apply_now(hasher: CustomerHasher, connection: Connection, sms: InboundSms) -> InboundResult:
+    # The clock is read when the reply's turn comes, as it was with a transaction of its own.
+    return handle_inbound(connection, hasher, sms, datetime.now(UTC))
 
 
 def _inbound_sms(form: dict[str, str]) -> InboundSms:
@@ -116,7 +130,7 @@ class _EventFlusher:
 def _flush_all(state: AppState, settings: GatewaySettings) -> None:
     try:
         while True:
-            with _writer_turn(state.store):
+            with writer_turn(state.store):
                 if not flush_events(state, settings):
                     break
     except FlushError as exc:  # the core is unreachable: the events wait for the dispatcher's flush
@@ -126,7 +140,7 @@ def _flush_all(state: AppState, settings: GatewaySettings) -> None:
 
 
 _flushers: weakref.WeakKeyDictionary[Store, _EventFlusher] = weakref.WeakKeyDictionary()
-_writer_locks: weakref.WeakKeyDictionary[Store, threading.Lock] = weakref.WeakKeyDictionary()
+_committers: weakref.WeakKeyDictionary[Store, GroupCommitter[InboundSms, InboundResult]] = weakref.WeakKeyDictionary()
 _registry_lock = threading.Lock()
 
 
@@ -136,12 +150,9 @@ def _flusher(state: AppState) -> _EventFlusher:
         return _flushers.setdefault(state.store, _EventFlusher(state))
 
 
-def _writer_turn(store: Store) -> AbstractContextManager[object]:
-    """On SQLite, this process's writers take turns on a lock before BEGIN IMMEDIATE. SQLite
-    lets one writer in at a time anyway, but a writer it turns away sleeps in its busy
-    handler (up to 100 ms a try) even after the lock is free — which made p99 latencies of
-    seconds under load; a Python lock hands over at once. PostgreSQL needs no turns."""
-    if store.dialect != "sqlite":
-        return nullcontext()
+def _committer(state: AppState) -> GroupCommitter[InboundSms, InboundResult]:
+    """One group committer per store; each reply is applied at the time its group runs."""
     with _registry_lock:
-        return _writer_locks.setdefault(store, threading.Lock())
+        if state.store not in _committers:
+            _committers[state.store] = GroupCommitter(state.store, partial(_apply_now, state.hasher))
+        return _committers[state.store]

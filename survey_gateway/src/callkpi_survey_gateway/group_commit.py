@@ -1,0 +1,116 @@
+"""Group commit on SQLite: the inbound replies waiting for the writer commit in one transaction.
+
+SQLite lets one writer in at a time, so one transaction per reply made each reply pay for a
+thread hand-off, BEGIN IMMEDIATE, COMMIT and a turn on the writer lock, and 32 threads taking
+turns queued behind each other. Here one writer thread takes every reply queued while it
+committed the previous group, applies them in arrival order in one transaction and only after
+COMMIT answers their requests: a reply's answer is never ahead of what is durable. Replies in
+one group see each other's writes, so a ``MessageSid`` delivered twice into one group still
+changes the survey once. When one reply fails, the group rolls back and each reply is applied
+again in a transaction of its own, so the failure answers only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection
+
+from callkpi.store.db import Store
+
+from .writer_turns import writer_turn
+
+Work = TypeVar("Work")
+Result = TypeVar("Result")
+IDLE_S = 5.0
+MAX_GROUP = 256  # bounds one transaction's length, and so the wait of the replies behind it
+_Waiter = tuple[object, asyncio.AbstractEventLoop, asyncio.Future]
+Outcome = tuple[object, Exception | None]
+
+
+class GroupCommitter(Generic[Work, Result]):
+    """Applies ``apply(connection, work)`` for each submitted ``work`` in group transactions on
+    ``store``. The thread ends after a quiet spell and starts again on the next submit."""
+
+    def __init__(self, store: Store, apply: Callable[[Connection, Work], Result]) -> None:
+        self.store = store
+        self.apply = apply
+        self._queue: queue.SimpleQueue[_Waiter] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    async def submit(self, work: Work) -> Result:
+        """``apply``'s result for ``work`` once its group committed (or its exception)."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._queue.put((work, loop, future))
+        self._ensure_thread()
+        return await future
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="survey-group-commit", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while (group := self._next_group()) is not None:
+            _deliver(group, commit_group(self.store, self.apply, [work for work, _, _ in group]))
+
+    def _next_group(self) -> list[_Waiter] | None:
+        try:
+            group = [self._queue.get(timeout=IDLE_S)]
+        except queue.Empty:
+            with self._lock:  # decided under the lock, so a submit arriving now is never lost
+                if self._queue.empty():
+                    self._thread = None
+                    return None
+            group = []
+        while len(group) < MAX_GROUP and not self._queue.empty():
+            group.append(self._queue.get_nowait())
+        return group
+
+
+
+def commit_group(store: Store, apply: Callable[[Connection, Work], object], works: list[Work]) -> list[Outcome]:
+    """Apply every one of ``works`` in order in one transaction on ``store``; each one's outcome is
+    ``(result, None)`` or ``(None, exception)``. One failing rolls the group back, and then each
+    is applied in a transaction of its own, so only the failing one fails."""
+    try:
+        with writer_turn(store), store.transaction() as connection:
+            return [(apply(connection, work), None) for work in works]
+    except Exception:
+        return [_commit_alone(store, apply, work) for work in works]
+
+
+def _commit_alone(store: Store, apply: Callable[[Connection, Work], object], work: Work) -> Outcome:
+    try:
+        with writer_turn(store), store.transaction() as connection:
+            return apply(connection, work), None
+    except Exception as exc:
+        return None, exc
+
+
+def _deliver(group: list[_Waiter], outcomes: list[Outcome]) -> None:
+    """Answer the group's requests, one hand-off per event loop rather than one per reply."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, object, Exception | None]]] = {}
+    for (_, loop, future), (result, error) in zip(group, outcomes, strict=True):
+        by_loop.setdefault(loop, []).append((future, result, error))
+    for loop, answers in by_loop.items():
+        with suppress(RuntimeError):  # that loop has closed: nobody waits for these answers any more
+            loop.call_soon_threadsafe(_resolve, answers)
+
+
+def _resolve(answers: list[tuple[asyncio.Future, object, Exception | None]]) -> None:
+    for future, result, error in answers:
+        if future.done():  # the request was cancelled (the client went away) while it waited
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
