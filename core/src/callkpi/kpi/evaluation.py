@@ -21,7 +21,7 @@ from .centre_values import centre_values
 from .columns import ArrayCache, MeasureColumns
 from .compiler import BoundMeasure
 from .facts import TIME_OF_DAY_HOURS
-from .grain import FineRows, GrainFailure, fine_groups, grained_columns
+from .grain import FineRows, GrainFailure, fine_groups, grained_columns, sorted_keys
 from .model import PERIOD_END_EPOCH, PERIOD_HOURS
 from .period import period_hours
 from .plan import Plan, PlannedKpi
@@ -83,7 +83,7 @@ def _row_keys(plain: FactResults, fine: Mapping[Any, Mapping[GroupKey, Any]]) ->
     found = {key for groups in plain.values() for key in groups}
     for groups in fine.values():
         found.update(groups)
-    return sorted(found, key=_sort_key)
+    return sorted_keys(found)
 
 
 def _rows(dimensions: list[dict[str, Any]], cells: list[KpiCells]) -> tuple[ReportRow, ...]:
@@ -195,9 +195,3 @@ def _specials(
     if plan.needs_centre_values:
         specials |= centre_values(centres, centre)
     return specials
-
-
-def _sort_key(key: GroupKey) -> tuple[Any, ...]:
-    return tuple((value is None, value) for value in key)
-
-

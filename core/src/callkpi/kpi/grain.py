@@ -7,7 +7,7 @@ grained KPI by the report's dimensions followed by the grain's missing ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +25,29 @@ GroupKey = tuple[Any, ...]
 def fine_groups(keys: Iterable[GroupKey], width: int) -> dict[GroupKey, list[GroupKey]]:
     """Each row key (the first ``width`` values) with its fine keys, in sorted order."""
     groups: dict[GroupKey, list[GroupKey]] = {}
-    # one sort of every key keeps each row's keys in order, with no sort per row
-    for key in sorted(set(keys), key=_sort_key):
+    for key in sorted_keys(set(keys)):
         groups.setdefault(key[:width], []).append(key)
     return groups
+
+
+def sorted_keys(keys: Collection[GroupKey]) -> list[GroupKey]:
+    """``keys`` (all of one length) in order, ``None`` last in each position.
+
+    Sorted by each position's rank among its distinct values: ~10⁵ fine keys sort far
+    faster as integer columns than as tuples compared value by value."""
+    keys = list(keys)
+    if not keys:
+        return keys
+    ranks = []
+    for values in zip(*keys, strict=True):
+        rank = {value: i for i, value in enumerate(sorted(set(values), key=_none_last))}
+        ranks.append(np.fromiter((rank[value] for value in values), np.int64, len(keys)))
+    order = np.lexsort(ranks[::-1])  # lexsort's last key is its first
+    return [keys[i] for i in order.tolist()]
+
+
+def _none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None, value)
 
 
 class FineRows:
@@ -129,10 +148,6 @@ def _row_parts(
         for name, total in found.items():
             totals[name].append(total)
     return totals
-
-
-def _sort_key(key: GroupKey) -> tuple[Any, ...]:
-    return tuple((value is None, value) for value in key)
 
 
 def add_parts(
