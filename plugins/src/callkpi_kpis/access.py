@@ -9,6 +9,7 @@ from callkpi.kpi import (
     Param,
     Parameter,
     Variant,
+    columnar,
     divide,
     mean_of,
     percent,
@@ -66,13 +67,13 @@ arrival_rate = Kpi(
     f"the classic arrival pattern. {OFFERED_NOTE} Variant per_day counts per day instead.",
     "fact_contact",
     (OFFERED,),
-    lambda m, p: divide(m["offered"], m[PERIOD_HOURS]),
+    columnar(lambda m, p: divide(m["offered"], m[PERIOD_HOURS])),
     variants=(
         Variant(
             "per_day",
             "offered ÷ days covered (hours ÷ 24)",
             unit="per_day",
-            formula=lambda m, p: divide(m["offered"], divide(m[PERIOD_HOURS], 24)),
+            formula=columnar(lambda m, p: divide(m["offered"], divide(m[PERIOD_HOURS], 24))),
         ),
     ),
     default_variant="per_hour",
@@ -123,7 +124,7 @@ service_level = Kpi(
             "exclude_short_abandons",
             "answered within T ÷ (offered − short abandons)",
             measures=(SHORT_ABANDONS,),
-            formula=lambda m, p: percent(m["answered_fast"], m["offered"] - m["short_abandons"]),
+            formula=columnar(lambda m, p: percent(m["answered_fast"], m["offered"] - m["short_abandons"])),
         ),
         Variant(
             "abandons_in_threshold_met",
@@ -136,7 +137,7 @@ service_level = Kpi(
             "answered within T ÷ (answered + abandoned)",
             measures=(ANSWERED, ABANDONED),
             sample=("answered", "abandoned"),
-            formula=lambda m, p: percent(m["answered_fast"], m["answered"] + m["abandoned"]),
+            formula=columnar(lambda m, p: percent(m["answered_fast"], m["answered"] + m["abandoned"])),
         ),
         Variant(
             "asterisk_sl",
@@ -150,9 +151,9 @@ service_level = Kpi(
             "(answered + abandoned within T) ÷ (answered + abandoned)",
             measures=(ANSWERED, ABANDONED, ABANDONED_FAST),
             sample=("answered", "abandoned"),
-            formula=lambda m, p: percent(
+            formula=columnar(lambda m, p: percent(
                 m["answered_fast"] + m["abandoned_fast"], m["answered"] + m["abandoned"]
-            ),
+            )),
         ),
     ),
     default_variant="answered_over_offered",
@@ -233,16 +234,16 @@ abandon_rate = Kpi(
             "exclude_short_abandons",
             "(abandoned − short abandons) ÷ (offered − short abandons)",
             measures=(SHORT_ABANDONS,),
-            formula=lambda m, p: percent(
+            formula=columnar(lambda m, p: percent(
                 m["abandoned"] - m["short_abandons"], m["offered"] - m["short_abandons"]
-            ),
+            )),
         ),
         Variant(
             "over_answered_and_abandoned",
             "abandoned ÷ (answered + abandoned)",
             measures=(ANSWERED,),
             sample=("answered", "abandoned"),
-            formula=lambda m, p: percent(m["abandoned"], m["answered"] + m["abandoned"]),
+            formula=columnar(lambda m, p: percent(m["abandoned"], m["answered"] + m["abandoned"])),
         ),
     ),
 )
@@ -293,7 +294,7 @@ blocked_rate = Kpi(
     f"Share of contacts that got a busy signal: blocked ÷ (offered + blocked) × 100. {OFFERED_NOTE}",
     "fact_contact",
     (Measure("blocked", "count", filter=(("outcome", "==", "blocked"),)), OFFERED),
-    lambda m, p: percent(m["blocked"], m["offered"] + m["blocked"]),
+    columnar(lambda m, p: percent(m["blocked"], m["offered"] + m["blocked"])),
     sample=("offered", "blocked"),
 )
 
@@ -306,7 +307,7 @@ setup_success_rate = Kpi(
     "any contact with a known outcome (answered, abandoned, blocked, setup_failed, self_served, timed_out).",
     "fact_contact",
     (ATTEMPTS, Measure("setup_failed", "count", filter=(("outcome", "==", "setup_failed"),))),
-    lambda m, p: percent(m["attempts"] - m["setup_failed"], m["attempts"]),
+    columnar(lambda m, p: percent(m["attempts"] - m["setup_failed"], m["attempts"])),
 )
 
 self_service_rate = Kpi(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from callkpi.kpi import Kpi, Measure, Variant, mean_of, percent_of
+from callkpi.kpi import Kpi, Measure, Variant, columnar, mean_of, percent_of
 from callkpi.kpi.intervals import mean_interval, nps_interval, wilson
 from callkpi.kpi.model import Estimate, Formula, Interval, Values, divide, percent
 
@@ -57,6 +57,7 @@ def share_estimate(hits: str, total: str) -> Estimate:
     return Estimate(formula, lambda m, p: wilson(m[hits], m[total]))
 
 
+@columnar
 def _nps(m: Values, p: Mapping[str, float]) -> float | None:
     """(promoters − detractors) ÷ answers × 100"""
     return percent(m["promoters"] - m["detractors"], m["answers"])

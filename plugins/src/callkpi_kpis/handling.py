@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callkpi.kpi import Kpi, Measure, Variant, divide, mean_of, percent_of, value_of
+from callkpi.kpi import Kpi, Measure, Variant, columnar, divide, mean_of, percent_of, value_of
 
 from .measures import HANDLED, IS_HANDLED
 
@@ -147,7 +147,7 @@ contacts_per_hour = Kpi(
     f"(centre, agent, team, site, date … weekday; not queue, channel or direction). {HANDLED_NOTE}",
     "fact_contact",
     (HANDLED, STAFFED),
-    lambda m, p: divide(m["handled"], divide(m["staffed"], 3600)),
+    columnar(lambda m, p: divide(m["handled"], divide(m["staffed"], 3600))),
     sample="handled",
 )
 

@@ -10,7 +10,7 @@ resolved nor repeated. The sample ``n`` is the answered contacts that were watch
 
 from __future__ import annotations
 
-from callkpi.kpi import Kpi, Measure, Param, Parameter, Variant, mean_of, percent_of, value_of
+from callkpi.kpi import Kpi, Measure, Param, Parameter, Variant, columnar, mean_of, percent_of, value_of
 from callkpi.kpi.model import PERIOD_END, PERIOD_END_EPOCH, DataEnd, Values, divide, percent
 
 from .measures import IS_ANSWERED
@@ -37,17 +37,20 @@ FLAGGED_TRUE_REPEATED = Measure(
 RESOLVED_QUESTION = ("instrument", "==", "resolved")
 
 
+@columnar
 def _not_repeated(m: Values, p: object) -> float | None:
     """(observed − repeated) ÷ observed × 100"""
     return percent(m["observed"] - m["repeated"], m["observed"])
 
 
+@columnar
 def _combined(m: Values, p: object) -> float | None:
     """(observed − repeated − flagged_false + flagged_false_repeated) ÷ observed × 100"""
     agreed = m["observed"] - m["repeated"] - m["flagged_false"] + m["flagged_false_repeated"]
     return percent(agreed, m["observed"])
 
 
+@columnar
 def _agreement(m: Values, p: object) -> float | None:
     """(flagged_true − flagged_true_repeated + flagged_false_repeated) ÷ flagged × 100"""
     agree = m["flagged_true"] - m["flagged_true_repeated"] + m["flagged_false_repeated"]
@@ -140,6 +143,7 @@ REPEAT_CONTACT_RATE = Kpi(
 )
 
 
+@columnar
 def _query_age(m: Values, p: object) -> float | None:
     """period_end_epoch_s − (open_epoch + late_epoch) ÷ (open_cases + late_cases)"""
     mean_opening = divide(m["open_epoch"] + m["late_epoch"], m["open_cases"] + m["late_cases"])

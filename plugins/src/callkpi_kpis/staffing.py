@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from callkpi.kpi import Grain, Kpi, Measure, Parameter, Variant, divide
+import numpy as np
+
+from callkpi.kpi import Grain, Kpi, Measure, Parameter, Variant, columnar, divide
 from callkpi.kpi.erlang import Traffic, agents_required
-from callkpi.kpi.model import Formula, Values
+from callkpi.kpi.erlang_columns import agents_required_c
+from callkpi.kpi.model import Columns, Formula, Values
 
 from .measures import IS_ABANDONED, IS_HANDLED, IS_QUEUED, OFFERED
 
@@ -71,8 +74,41 @@ def erlang_a_parts(
     return _parts(fine, row, parameters, patience or math.inf)
 
 
+def _column_parts(
+    fine: Columns, row: Columns, parameters: Mapping[str, float], patience_s: np.ndarray
+) -> dict[str, np.ndarray] | None:
+    """:func:`_parts` of every interval at once (``patience_s``: each one's, inf for Erlang C)."""
+    target, threshold = parameters["target_percent"] / 100, parameters["threshold_s"]
+    if not 0 <= target < 1:
+        return None  # _parts says what is wrong, for the row it is wrong in
+    staffed = fine["staffed"] / INTERVAL_S
+    aht = divide(fine["handle"], fine["handled"])
+    aht = np.where(np.isnan(aht) | (aht == 0), divide(row["handle"], row["handled"]), aht)
+    required = np.where(fine["offered"] != 0, np.where(aht == 0, 0.0, aht), 0.0)
+    erlang = (fine["offered"] != 0) & ~np.isnan(aht) & (aht != 0)
+    patient = erlang & np.isinf(patience_s) & (aht > 0)
+    required[patient] = agents_required_c(fine["offered"][patient], aht[patient], INTERVAL_S, target, threshold)
+    for index in np.flatnonzero(erlang & ~patient):  # Erlang A (or bad data): one at a time
+        traffic = Traffic(float(fine["offered"][index]), float(aht[index]), INTERVAL_S)
+        required[index] = agents_required(traffic, target, threshold, float(patience_s[index])).agents
+    with np.errstate(invalid="ignore"):
+        short = np.where(np.isnan(required), np.nan, (staffed < required).astype(float))
+    return {"required": required, "staffed_agents": staffed, "intervals": np.ones(len(staffed)), "understaffed": short}
+
+
+def erlang_c_columns(fine: Columns, row: Columns, parameters: Mapping[str, float]) -> dict[str, np.ndarray] | None:
+    """:func:`erlang_c_parts` of every interval at once."""
+    return _column_parts(fine, row, parameters, np.full(len(fine["offered"]), math.inf))
+
+
+def erlang_a_columns(fine: Columns, row: Columns, parameters: Mapping[str, float]) -> dict[str, np.ndarray] | None:
+    """:func:`erlang_a_parts` of every interval at once."""
+    patience = divide(row["queue_wait"], row["abandoned"])
+    return _column_parts(fine, row, parameters, np.where(np.isnan(patience) | (patience == 0), math.inf, patience))
+
+
 def _per_interval(name: str) -> Formula:
-    return lambda m, p: divide(m[name], m["intervals"])
+    return columnar(lambda m, p: divide(m[name], m["intervals"]))
 
 
 required_agents = Kpi(
@@ -96,20 +132,20 @@ required_agents = Kpi(
     _per_interval("required"),
     parameters=(THRESHOLD, TARGET),
     sample="offered",
-    grain=Grain(("date", "interval15"), erlang_c_parts, PART_NAMES),
+    grain=Grain(("date", "interval15"), erlang_c_parts, PART_NAMES, erlang_c_columns),
     details={
         "staffed_agents": _per_interval("staffed_agents"),
-        "staffing_gap": lambda m, p: divide(
+        "staffing_gap": columnar(lambda m, p: divide(
             None if m["required"] is None else m["staffed_agents"] - m["required"], m["intervals"]
-        ),
-        "understaffed_intervals": lambda m, p: m["understaffed"],
+        )),
+        "understaffed_intervals": columnar(lambda m, p: m["understaffed"]),
     },
     variants=(
         Variant(
             "erlang_a",
             "Erlang A with the callers' patience measured from the data",
             measures=(QUEUE_WAIT, ABANDONED),
-            grain=Grain(("date", "interval15"), erlang_a_parts, PART_NAMES),
+            grain=Grain(("date", "interval15"), erlang_a_parts, PART_NAMES, erlang_a_columns),
         ),
     ),
 )

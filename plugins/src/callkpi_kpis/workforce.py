@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from callkpi.kpi import (
     PERIOD_END,
     PERIOD_START,
@@ -11,11 +13,12 @@ from callkpi.kpi import (
     Kpi,
     Measure,
     Variant,
+    columnar,
     divide,
     percent,
     percent_of,
 )
-from callkpi.kpi.model import Values
+from callkpi.kpi.model import Columns, Values
 
 from .measures import IS_QUEUED
 from .staffing import required_agents
@@ -99,7 +102,7 @@ break_count = Kpi(
             filter=(("staffed_s", ">", 0),),
         ),
     ),
-    lambda m, p: divide(m["breaks"], m["agent_days"]),
+    columnar(lambda m, p: divide(m["breaks"], m["agent_days"])),
     sample="agent_days",
     target=5,
 )
@@ -135,10 +138,27 @@ def forecast_parts(
     return parts
 
 
+def forecast_columns(fine: Columns, row: Columns, parameters: Mapping[str, float]) -> dict[str, np.ndarray]:
+    """:func:`forecast_parts` of every queue and interval at once."""
+    actual, forecast = fine["actual"], fine["forecast"]
+    published = fine["forecast_rows"] != 0
+    came = published & (actual != 0)
+    error = np.abs(actual - forecast)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percentage = error / actual * 100
+    return {
+        "abs_error": np.where(published, error, 0.0),
+        "intervals": published.astype(float),
+        "percentage_error": np.where(came, percentage, 0.0),
+        "intervals_with_volume": came.astype(float),
+    }
+
+
 FORECAST_GRAIN = Grain(
     ("queue", "date", "interval15"),
     forecast_parts,
     ("abs_error", "intervals", "percentage_error", "intervals_with_volume"),
+    forecast_columns,
 )
 
 forecast_accuracy = Kpi(
@@ -159,14 +179,14 @@ forecast_accuracy = Kpi(
         Measure("forecast_rows", "count"),
         Measure("actual", "count", filter=(IS_QUEUED,), fact="fact_contact"),
     ),
-    lambda m, p: percent(m["forecast"] - m["abs_error"], m["forecast"]),
+    columnar(lambda m, p: percent(m["forecast"] - m["abs_error"], m["forecast"])),
     sample="forecast_rows",
     grain=FORECAST_GRAIN,
     variants=(
         Variant(
             "mape",
             "mean of |actual − forecast| ÷ actual per interval with contacts",
-            formula=lambda m, p: divide(m["percentage_error"], m["intervals_with_volume"]),
+            formula=columnar(lambda m, p: divide(m["percentage_error"], m["intervals_with_volume"])),
             higher_is_better=False,
         ),
     ),
@@ -194,7 +214,7 @@ agent_turnover = Kpi(
         Measure("joined_from_end", "count", filter=(("joined_at", ">=", PERIOD_END),)),
         Measure("left_before_end", "count", filter=(("left_at", "<", PERIOD_END),)),
     ),
-    lambda m, p: percent(m["left"], _average_headcount(m)),
+    columnar(lambda m, p: percent(m["left"], _average_headcount(m))),
     sample="agents",
     details={
         "headcount_start": lambda m, p: (

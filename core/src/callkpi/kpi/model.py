@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+import numpy as np
 
 Aggregate = Literal["count", "sum", "min", "max", "count_distinct"]
 AGGREGATES: tuple[str, ...] = ("count", "sum", "min", "max", "count_distinct")
@@ -41,6 +43,10 @@ configure them, or the row spans centres whose settings differ."""
 Values = Mapping[str, float | None]
 Formula = Callable[[Values, Mapping[str, float]], float | None]
 Parts = Callable[[Values, Values, Mapping[str, float]], Mapping[str, float | None]]
+Columns = Mapping[str, np.ndarray]
+ColumnParts = Callable[[Columns, Columns, Mapping[str, float]], Mapping[str, np.ndarray] | None]
+"""A grain's parts for every fine group at once (see :class:`Grain`)."""
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 Interval = Callable[[Values, Mapping[str, float]], tuple[float, float] | None]
@@ -132,6 +138,12 @@ class Grain:
     dimensions: tuple[str, ...]
     parts: Parts
     names: tuple[str, ...]
+    columns: ColumnParts | None = None
+    """Optionally, ``parts`` for every fine group at once, for speed: called with each
+    measure as a float array over the fine groups (NaN for ``None``; ``row``'s measures
+    repeated for each fine group), it returns each part as such an array, 0 where a group
+    has no such part or is left out, NaN where it is unknown; or ``None`` to have ``parts``
+    called group by group instead. It must give exactly what ``parts`` gives."""
 
 
 INHERIT = "inherit"
@@ -217,34 +229,64 @@ class Kpi:
     (e.g. the agents actually staffed next to the agents required)."""
 
 
-def divide(numerator: float | None, denominator: float | None) -> float | None:
-    """``numerator ÷ denominator``, or ``None`` (no data) when either is missing or the denominator is 0."""
+def divide(numerator: Any, denominator: Any) -> Any:
+    """``numerator ÷ denominator``, or ``None`` (no data) when either is missing or the denominator is 0.
+
+    Given numpy arrays (a :func:`columnar` formula's whole columns), it divides them element
+    by element, NaN standing for ``None``."""
+    if isinstance(numerator, np.ndarray) or isinstance(denominator, np.ndarray):
+        return _divide_columns(numerator, denominator)
     if numerator is None or denominator is None or denominator == 0:
         return None
     return numerator / denominator
 
 
-def percent(numerator: float | None, denominator: float | None) -> float | None:
-    """``numerator ÷ denominator × 100``, or ``None`` when the denominator is 0 or missing."""
+def percent(numerator: Any, denominator: Any) -> Any:
+    """``numerator ÷ denominator × 100``, or ``None`` when the denominator is 0 or missing
+    (element by element for numpy arrays, as :func:`divide`)."""
     share = divide(numerator, denominator)
     return None if share is None else share * 100
 
 
+def _divide_columns(numerator: Any, denominator: Any) -> np.ndarray:
+    top, bottom = np.broadcast_arrays(
+        np.asarray(np.nan if numerator is None else numerator, dtype=float),
+        np.asarray(np.nan if denominator is None else denominator, dtype=float),
+    )
+    quotient = np.full(top.shape, np.nan)
+    return np.divide(top, bottom, out=quotient, where=bottom != 0)
+
+
+def columnar(formula: F) -> F:
+    """Declare that ``formula`` computes a whole column as well as one row: given each
+    measure as a float array (NaN for ``None``) it returns the values as such an array.
+
+    True of formulas made of arithmetic, :func:`divide` and :func:`percent` alone (no
+    ``if``, ``or``, ``min``, ``abs`` or :class:`NoValue`). The engine then evaluates it
+    once per KPI instead of once per row; an undeclared formula is called row by row."""
+    formula.columnar = True  # type: ignore[attr-defined]
+    return formula
+
+
 def percent_of(numerator: str, denominator: str) -> Formula:
     """A formula: measure ``numerator`` as a percentage of measure ``denominator``."""
-    return _described(
-        lambda m, p: percent(m[numerator], m[denominator]), f"{numerator} ÷ {denominator} × 100"
+    return columnar(
+        _described(
+            lambda m, p: percent(m[numerator], m[denominator]), f"{numerator} ÷ {denominator} × 100"
+        )
     )
 
 
 def mean_of(total: str, count: str) -> Formula:
     """A formula: measure ``total`` divided by measure ``count``."""
-    return _described(lambda m, p: divide(m[total], m[count]), f"{total} ÷ {count}")
+    return columnar(_described(lambda m, p: divide(m[total], m[count]), f"{total} ÷ {count}"))
 
 
 def value_of(measure: str) -> Formula:
     """A formula: the measure itself (volumes, maxima)."""
-    return _described(lambda m, p: m[measure], measure)
+    formula = _described(lambda m, p: m[measure], measure)
+    formula.measure = measure  # type: ignore[attr-defined]  # the engine copies the column as is
+    return formula
 
 
 def _described(formula: Formula, text: str) -> Formula:

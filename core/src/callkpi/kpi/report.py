@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 FILTER_DIMENSIONS: tuple[str, ...] = (
@@ -106,13 +107,29 @@ class ReportRow:
         return self.values[key].value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Report:
-    """The result of :func:`callkpi.kpi.run_report`: one column per KPI asked for, rows sorted by dimensions."""
+    """The result of :func:`callkpi.kpi.run_report`: one column per KPI asked for, rows sorted by dimensions.
+
+    ``rows`` may be given as a function that builds them: the engine computes every value
+    column by column and leaves building one :class:`KpiValue` per cell to the first
+    reader of ``rows`` (a report of the whole catalogue has ~10⁶ cells)."""
 
     request: ReportRequest
     columns: tuple[KpiColumn, ...]
-    rows: tuple[ReportRow, ...]
+    build_rows: tuple[ReportRow, ...] | Callable[[], tuple[ReportRow, ...]] = field(repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[ReportRow, ...]:
+        built = self.build_rows
+        return built() if callable(built) else built
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self.request, self.columns, self.rows) == (other.request, other.columns, other.rows)
+
+    __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq and no frozen hash
 
     def row(self, **dimensions: Any) -> ReportRow:
         """The row with exactly these dimension values, or ``KeyError`` naming them."""

@@ -52,6 +52,8 @@ class RowTargets:
         self._selections = request.selections()
         self._centre = request.centre
         self._centres = centres
+        self._rows: list[dict[str, Any]] | None = None
+        self._row_places: list[tuple[Any, Any]] = []
 
     def column(
         self, index: int, column: KpiColumn, rows: list[dict[str, Any]]
@@ -60,12 +62,18 @@ class RowTargets:
         if self._selections[index].target is not None:
             return column, [column.target] * len(rows)
         default = column.target  # the KPI's own, no target being asked for
-        found: dict[tuple[Any, Any], float | None] = {}
-        targets = []
-        for dimensions in rows:
-            place = (dimensions.get("centre", self._centre), dimensions.get("queue"))
-            if place not in found:
-                found[place] = _target(self._centres, place[0], column, place[1], default)
-            targets.append(found[place])
+        places = self._places(rows)
+        found = {
+            place: _target(self._centres, place[0], column, place[1], default) for place in set(places)
+        }
         top = _target(self._centres, self._centre, column, None, default)
-        return replace(column, target=top), targets
+        if len(found) == 1:
+            return replace(column, target=top), [found.popitem()[1]] * len(rows)
+        return replace(column, target=top), [found[place] for place in places]
+
+    def _places(self, rows: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+        """Each row's (centre, queue), worked out once for every column of the report."""
+        if self._rows is not rows:
+            self._rows = rows
+            self._row_places = [(d.get("centre", self._centre), d.get("queue")) for d in rows]
+        return self._row_places
