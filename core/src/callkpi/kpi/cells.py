@@ -175,8 +175,8 @@ def _estimates(
 def _met(
     values: list[Any], targets: Sequence[float | None], enough: list[bool], higher: bool | None
 ) -> list[bool | None]:
-    """Whether each row's value reaches its target (see :func:`~callkpi.kpi.targets.met`);
-    ``None`` without a value, a target, a direction or enough sample."""
+    """Whether each row's value reaches its target (at least it when higher is better, at
+    most it otherwise); ``None`` without a value, a target, a direction or enough sample."""
     if higher is None or all(target is None for target in targets):
         return [None] * len(values)
     value, target = as_array(values), as_array(targets)

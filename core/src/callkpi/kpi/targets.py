@@ -21,13 +21,6 @@ from .report import KpiColumn, ReportRequest
 Centres = Mapping[str, CentreConfig]
 
 
-def met(value: float | None, target: float | None, higher_is_better: bool | None) -> bool | None:
-    """Whether ``value`` reaches ``target``; ``None`` without a value, a target or a direction."""
-    if value is None or target is None or higher_is_better is None:
-        return None
-    return value >= target if higher_is_better else value <= target
-
-
 def centre_target(
     centres: Centres, centre: str | None, kpi: str, queue: str | None = None
 ) -> float | None:
