@@ -14,8 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pluggy import HookCaller
-from pluggy._hooks import HookImpl
+from pluggy import HookCaller, HookImpl
 
 from ..events import Envelope
 
