@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,6 +21,7 @@ from starlette.routing import Route
 
 from callkpi.live.alerts.cycle import deliver_due, evaluate_centre
 from callkpi.live.alerts.webhooks import MAX_ATTEMPTS
+from callkpi.store.db import Store
 from callkpi.store.tables import AlertDelivery
 from callkpi.testing import event_factory
 from live_server import live_server
@@ -120,3 +122,25 @@ def test_an_unreachable_receiver_is_retried(store, firing, deliver):
     status, attempts, error = delivery(store)
     assert (status, attempts) == ("pending", 1)
     assert error.startswith("ConnectError")
+
+
+def test_an_idle_round_never_takes_the_sqlite_write_lock(tmp_path, run_async):
+    """The alert loop runs a delivery round every second and after every ingest: with
+    nothing due it must only read, or it would queue behind (and stall) the writers."""
+    path = tmp_path / "callkpi.db"
+    store = Store.open(f"sqlite:///{path}")
+    writer = sqlite3.connect(path, timeout=0)
+    try:
+        # another process's write transaction, held open: taking the lock would wait out
+        # the store's busy timeout, then fail with "database is locked"
+        writer.execute("BEGIN IMMEDIATE")
+
+        async def idle_round() -> int:
+            async with httpx.AsyncClient(timeout=5) as client:
+                return await deliver_due(store, client, T0)
+
+        assert run_async(idle_round()) == 0
+    finally:
+        writer.rollback()
+        writer.close()
+        store.dispose()

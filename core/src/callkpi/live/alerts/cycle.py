@@ -14,7 +14,7 @@ import httpx
 from ...store.centres import load_centres
 from .evaluate import evaluate_rules
 from .state import record_evaluation
-from .webhooks import Due, claim_due, post, record_attempt
+from .webhooks import Due, any_due, claim_due, post, record_attempt
 
 if TYPE_CHECKING:  # callkpi.plugins registers the live plugin, which imports this module
     from ...plugins import CallkpiPluginManager
@@ -65,6 +65,9 @@ async def deliver_due(store, client: httpx.AsyncClient, now: datetime) -> int:
 
 
 def _claim_with_secrets(store, now: datetime) -> tuple[list[Due], dict[tuple[str, str], str]]:
+    with store.reading() as connection:
+        if not any_due(connection, now):
+            return [], {}
     with store.transaction() as connection:
         claimed = claim_due(connection, now)
         centres = load_centres(connection) if claimed else {}

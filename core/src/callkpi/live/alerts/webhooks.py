@@ -72,6 +72,13 @@ class Due:
     alert: dict[str, Any]
 
 
+def any_due(connection: Connection, now: datetime) -> bool:
+    """Whether a pending delivery is due at ``now``: a read, so the alert loop's idle rounds
+    never take SQLite's write lock from the ingest and survey writers."""
+    due = select(DELIVERIES.c.id).where(DELIVERIES.c.status == "pending", DELIVERIES.c.next_attempt_at <= now)
+    return connection.execute(due.limit(1)).first() is not None
+
+
 def claim_due(connection: Connection, now: datetime) -> list[Due]:
     """Pending deliveries due at ``now``, each claimed for :data:`LEASE` (a conditional update,
     so two processes never POST the same attempt)."""
