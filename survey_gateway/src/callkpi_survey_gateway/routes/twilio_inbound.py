@@ -35,7 +35,7 @@ from callkpi.store.privacy import CustomerHasher
 
 from ..config import GatewaySettings
 from ..conversation import InboundResult, InboundSms, handle_inbound
-from ..detractors import fire_detractor
+from ..detractors import detractor_has_work, fire_detractor
 from ..events_out import FlushError, flush_events
 from ..group_commit import GroupCommitter
 from ..runtime import gateway_settings
@@ -92,7 +92,7 @@ async def sms_inbound(request: Request) -> Response:
 def _detractor_task(state: AppState, result: InboundResult) -> BackgroundTask | None:
     """``callkpi_detractor`` after the response: the centre's webhook may be slow, and Twilio
     must not wait for it."""
-    if result.detractor is None or result.centre is None:
+    if result.detractor is None or result.centre is None or not detractor_has_work(state.pm, result.centre):
         return None
     return BackgroundTask(fire_detractor, state.pm, result.detractor, result.centre)
 
