@@ -73,9 +73,9 @@ _FORM_BODY = {"required": True, "content": {FORM_URLENCODED: {"schema": {
              openapi_extra={"requestBody": _FORM_BODY})
 async def sms_inbound(request: Request) -> Response:
     """Apply a customer's reply to their survey (deduplicated by ``MessageSid``). Signed requests only."""
-    # The app state and settings are read directly, not through Depends: FastAPI runs every
-    # sync dependency in the thread pool, and those hand-offs cost more than the whole
-    # database transaction on this path. One hand-off remains, for the database.
+    # No Depends (see _RequestOnlyRoute): FastAPI runs every sync dependency in the thread
+    # pool, and solving even async ones cost more than the database work on this path. One
+    # hand-off remains, to the database writer.
     await gateway_tables_ready(request)
     state: AppState = request.app.state.callkpi
     settings = gateway_settings()
