@@ -1,26 +1,32 @@
 """Survey gateway benchmark: signed Twilio inbound replies per second, and their latency.
 
-    uv run python bench/survey.py --replies 20000 --concurrency 32
+    uv run python bench/survey.py --replies 20000 --concurrency 32   # closed loop: the most it does
+    uv run python bench/survey.py --replies 20000 --rate 500         # open loop: latency at 500/s
 
 Creates a fresh SQLite store in a temporary directory with ``replies / 2`` active SMS surveys
 (NPS then CSAT; numbers encrypted, found by HMAC) — not timed — and starts ``callkpi``'s app
 with the survey gateway in a child process under uvicorn on 127.0.0.1, as ``callkpi serve``
 would run it. Then it posts every reply as Twilio would (form-encoded, ``X-Twilio-Signature``
-over the public URL, one ``MessageSid`` each), at most ``--concurrency`` in flight: first each
+over the public URL, one ``MessageSid`` each) with the lean keep-alive client of
+``bench/survey_load.py``: closed loop, at most ``--concurrency`` in flight; or, with
+``--rate``, open loop, each request sent at its scheduled time over ``--concurrency``
+connections and its latency counted from that time (no coordinated omission). First each
 customer's NPS answer, then each one's CSAT answer, so every reply changes a survey (an
 answer, the next question queued, or the thanks with the survey completed and its number
-wiped), and the events flushed to ingest after each response. Signatures are computed before
-the clock starts; a few hundred texts from unknown numbers warm the server up first.
+wiped), and the events flushed to ingest after each response. Requests, signatures
+included, are built before the clock starts; a few hundred texts from unknown numbers warm
+the server up first.
 
-Reports replies/s and p50/p90/p99/max latency, then checks every answer was recorded.
-Targets: ≥ 500 replies/s with p99 < 100 ms. The dispatcher is kept idle (its interval is an
-hour and its Twilio base URL a closed local port), so only the inbound path is measured.
+Reports replies/s, p50/p90/p99/max latency and the CPU a reply of the server and of this
+client, then checks every answer was recorded. Targets: ≥ 500 replies/s with p99 < 100 ms
+(in open loop: offered at least 500/s, and the server keeping up). The dispatcher is kept
+idle (its interval is an hour and its Twilio base URL a closed local port), so only the
+inbound path is measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import secrets
 import socket
@@ -29,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +49,9 @@ from callkpi_survey_gateway.crypto import NumberCipher
 from callkpi_survey_gateway.gateway_store import migrate_gateway
 from callkpi_survey_gateway.tables import sg_answer, sg_survey
 
+sys.path.insert(0, str(Path(__file__).parent))
+from survey_load import Load, closed_loop, open_loop, request_bytes
+
 PUBLIC_BASE_URL = "https://surveys.bench.test"
 INBOUND_PATH = "/twilio/sms/inbound"
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
@@ -51,16 +59,6 @@ ACCOUNT_SID = "AC" + "b" * 32
 SMS_FROM = "+3197010000000"
 WARM_UP = 300
 TARGET_RPS, TARGET_P99_MS = 500, 100
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The load run: latencies in seconds, wall time, the server's CPU seconds, and why requests failed."""
-
-    latencies: list[float]
-    seconds: float
-    failures: list[str]
-    server_cpu_s: float = 0.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -127,32 +125,15 @@ def signed_replies(surveys: int) -> tuple[list[tuple[dict[str, str], str]], list
     return warm, nps + csat
 
 
-async def drive(base_url: str, replies: list[tuple[dict[str, str], str]], concurrency: int) -> Outcome:
-    """Post ``replies`` in order with at most ``concurrency`` in flight."""
-    latencies: list[float] = []
-    failures: list[str] = []
-    queue: asyncio.Queue[tuple[dict[str, str], str]] = asyncio.Queue()
-    for reply in replies:
-        queue.put_nowait(reply)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+def drive(port: int, replies: list[tuple[dict[str, str], str]], concurrency: int, rate: float | None) -> Load:
+    """Post ``replies`` in order: open loop at ``rate`` a second, else closed loop."""
+    import uvloop
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            form, signature = queue.get_nowait()
-            started = time.perf_counter()
-            try:
-                response = await client.post(INBOUND_PATH, data=form, headers={"X-Twilio-Signature": signature})
-            except httpx.TransportError as exc:
-                failures.append(f"{type(exc).__name__}: {exc}")
-                continue
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                failures.append(f"HTTP {response.status_code}: {response.text[:200]}")
-
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        return Outcome(latencies, time.perf_counter() - started, failures)
+    requests = [request_bytes(f"127.0.0.1:{port}", INBOUND_PATH, form, {"X-Twilio-Signature": signature})
+                for form, signature in replies]
+    if rate is None:
+        return uvloop.run(closed_loop("127.0.0.1", port, requests, concurrency))
+    return uvloop.run(open_loop("127.0.0.1", port, requests, concurrency, rate))
 
 
 def free_port() -> int:
@@ -196,51 +177,59 @@ def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=1000)[round(share * 1000) - 1]
 
 
-def report(outcome: Outcome, replies: int, concurrency: int) -> bool:
+def report(load: Load, server_cpu_s: float, replies: int, concurrency: int, rate: float | None) -> bool:
     """Print the numbers; True when both targets are met and nothing failed."""
-    rate = len(outcome.latencies) / outcome.seconds
-    p50, p90, p99 = (percentile(outcome.latencies, share) * 1000 for share in (0.5, 0.9, 0.99))
-    print(f"{replies} signed inbound replies, {concurrency} in flight, in {outcome.seconds:.2f} s")
-    print(f"  {rate:,.0f} replies/s (target ≥ {TARGET_RPS})   failed: {len(outcome.failures)}"
-          + (f" (first: {outcome.failures[0]})" if outcome.failures else ""))
+    achieved = len(load.latencies) / load.seconds
+    p50, p90, p99 = (percentile(load.latencies, share) * 1000 for share in (0.5, 0.9, 0.99))
+    mode = f"open loop at {rate:,.0f}/s over {concurrency} connections" if rate else f"{concurrency} in flight"
+    print(f"{replies} signed inbound replies, {mode}, in {load.seconds:.2f} s")
+    print(f"  {achieved:,.0f} replies/s (target ≥ {TARGET_RPS})   failed: {len(load.failures)}"
+          + (f" (first: {load.failures[0]})" if load.failures else ""))
     print(f"  latency p50 {p50:.1f} ms   p90 {p90:.1f} ms   p99 {p99:.1f} ms (target < {TARGET_P99_MS})   "
-          f"max {max(outcome.latencies) * 1000:.1f} ms")
-    cpu_ms = outcome.server_cpu_s / replies * 1000
-    print(f"  server CPU {cpu_ms:.2f} ms a reply: at most {1000 / cpu_ms:,.0f} replies/s on one free core "
+          f"max {max(load.latencies) * 1000:.1f} ms" + ("  (from each request's scheduled time)" if rate else ""))
+    cpu_ms = server_cpu_s / replies * 1000
+    print(f"  server CPU {cpu_ms:.2f} ms a reply: at most {1000 / cpu_ms:,.0f} replies/s on one free core; "
+          f"client CPU {load.client_cpu_s / replies * 1000:.2f} ms a reply "
           f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    return rate >= TARGET_RPS and p99 < TARGET_P99_MS and not outcome.failures
+    offered = rate if rate else achieved
+    return offered >= TARGET_RPS and achieved >= 0.98 * offered and p99 < TARGET_P99_MS and not load.failures
+
+
+def measure(env: dict[str, str], warm: list, replies: list, concurrency: int, rate: float | None) -> tuple[Load, float]:
+    """Serve ``env``'s store, warm it up, then drive ``replies``: the load and the server's CPU seconds."""
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        drive(port, warm, concurrency, None)
+        cpu_before = cpu_seconds(server.pid)
+        load = drive(port, replies, concurrency, rate)
+        return load, cpu_seconds(server.pid) - cpu_before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replies", type=int, default=20_000, help="measured replies (even; two per survey)")
-    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="requests in flight (closed loop), or connections (open loop)")
+    parser.add_argument("--rate", type=float, default=None, help="open loop: requests scheduled a second")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.port)
         return 0
-    surveys = args.replies // 2
     with tempfile.TemporaryDirectory(prefix="callkpi-survey-bench-") as folder:
         env = server_environment(Path(folder))
-        create_surveys(env, surveys)
-        warm, replies = signed_replies(surveys)
-        port = free_port()
-        server = start_server(env, port)
-        try:
-            asyncio.run(drive(f"http://127.0.0.1:{port}", warm, args.concurrency))
-            cpu_before = cpu_seconds(server.pid)
-            outcome = asyncio.run(drive(f"http://127.0.0.1:{port}", replies, args.concurrency))
-            outcome = replace(outcome, server_cpu_s=cpu_seconds(server.pid) - cpu_before)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        met = report(outcome, len(replies), args.concurrency)
+        create_surveys(env, args.replies // 2)
+        warm, replies = signed_replies(args.replies // 2)
+        load, server_cpu_s = measure(env, warm, replies, args.concurrency, args.rate)
+        met = report(load, server_cpu_s, len(replies), args.concurrency, args.rate)
         answers = recorded_answers(env)
         print(f"  answers recorded: {answers} of {len(replies)}")
     return 0 if met and answers == len(replies) else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -16,12 +16,14 @@ from callkpi import hookimpl
 from callkpi.plugins import CallkpiPluginManager
 from callkpi_survey_gateway import policy
 from callkpi_survey_gateway.config import SurveyConfig
+from callkpi_survey_gateway import detractors
 from callkpi_survey_gateway.detractors import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     RetryPolicy,
     WebhookError,
     callkpi_detractor,
+    detractor_has_work,
     fire_detractor,
     is_detractor,
     post_signed,
@@ -230,3 +232,22 @@ def test_one_failing_plugin_does_not_stop_the_others(caplog):
     fire_detractor(pm, RESPONSE, "amsterdam")
     assert recording.calls == [("sv_0123456789abcdef01234567", "amsterdam")]
     assert "callkpi_detractor of plugin failing failed" in caplog.text
+
+
+def _manager(*plugins: tuple[str, object]) -> CallkpiPluginManager:
+    pm = CallkpiPluginManager()
+    for name, plugin in plugins:
+        pm.add(name, lambda plugin=plugin: plugin)
+    return pm
+
+
+def test_the_default_plugin_has_work_only_for_a_centre_with_a_webhook(configured_centre):
+    pm = _manager(("survey-detractor-webhook", detractors))
+    assert detractor_has_work(pm, "amsterdam")
+    assert not detractor_has_work(pm, "rotterdam")
+
+
+def test_another_plugin_always_has_work(configured_centre):
+    assert detractor_has_work(_manager(("survey-detractor-webhook", detractors), ("recording", Recording())),
+                              "rotterdam")
+    assert not detractor_has_work(_manager(), "rotterdam")

@@ -179,3 +179,21 @@ async def test_a_detractor_answer_fires_the_signed_webhook(app, client, twilio_s
                                        headers["x-callkpi-signature"], now=time.time())
     assert b'"instrument":"csat"' in body and b'"score":1.0' in body
     assert CUSTOMER.encode() not in body
+
+
+def test_the_webhook_documents_its_signed_form(app):
+    operation = app.openapi()["paths"][PATH]["post"]
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert {"MessageSid", "From", "Body"} <= set(form["properties"])
+    assert set(form["required"]) == {"MessageSid", "From"}
+    assert {"200", "400", "403"} <= set(operation["responses"])
+
+
+async def test_a_signed_multipart_form_is_read_too(client, twilio_signer, gateway_store, survey):
+    # Twilio posts URL-encoded forms; the faster reading of those must not refuse another encoding.
+    form = _form("9")
+    files = {name: (None, value) for name, value in form.items()}
+    response = await client.post(PATH, files=files, headers=twilio_signer.headers(URL, form))
+    assert response.status_code == 200
+    with gateway_store.reading() as connection:
+        assert survey_row(connection, survey["id"])["step"] == 1

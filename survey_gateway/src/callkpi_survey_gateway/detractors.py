@@ -146,13 +146,28 @@ def fire_detractor(pm: pluggy.PluginManager, response: dict[str, Any], centre: s
                           response.get("surveyid"))
 
 
+def detractor_has_work(pm: pluggy.PluginManager, centre: str) -> bool:
+    """Whether :func:`fire_detractor` would do anything for ``centre``: some other plugin
+    implements ``callkpi_detractor``, or the centre configured a webhook for the default one.
+    When not, the webhook route spares the thread hand-off that firing nothing would cost."""
+    return any(impl.function is not callkpi_detractor or _webhook_configured(centre)
+               for impl in pm.hook.callkpi_detractor.get_hookimpls())
+
+
+def _webhook_configured(centre: str) -> bool:
+    from .policy import survey_configs  # the configured centres; imported late to avoid a cycle
+
+    config = survey_configs().get(centre)
+    return config is not None and bool(config.detractor_webhook_url)
+
+
 def _webhook_target(centre: str) -> tuple[str, str] | None:
     """The centre's (url, secret), or ``None`` when it configured no webhook."""
     from .policy import survey_configs  # the configured centres; imported late to avoid a cycle
 
-    config = survey_configs().get(centre)
-    if config is None or not config.detractor_webhook_url:
+    if not _webhook_configured(centre):
         return None
+    config = survey_configs()[centre]
     if not config.detractor_webhook_secret:
         raise WebhookError(
             f"centre {centre!r}: detractor_webhook_url is set but detractor_webhook_secret is empty; "

@@ -15,13 +15,17 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy import Connection
+from starlette.background import BackgroundTask
 
 from callkpi.api.deps import AppState
 from callkpi.api.models import ProblemItem
@@ -31,14 +35,14 @@ from callkpi.store.privacy import CustomerHasher
 
 from ..config import GatewaySettings
 from ..conversation import InboundResult, InboundSms, handle_inbound
-from ..detractors import fire_detractor
+from ..detractors import detractor_has_work, fire_detractor
 from ..events_out import FlushError, flush_events
 from ..group_commit import GroupCommitter
 from ..runtime import gateway_settings
-from ..signatures import SIGNED_WEBHOOK_ERRORS, twilio_signed_form
+from ..signatures import FORM_URLENCODED, SIGNED_WEBHOOK_ERRORS, twilio_signed_form
 from ..writer_turns import writer_turn
+from .schema_ready import gateway_tables_ready
 
-router = APIRouter(tags=["survey gateway"])
 REQUIRED = ("MessageSid", "From")
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 FLUSHER_IDLE_S = 5.0
@@ -46,14 +50,33 @@ FLUSH_GATHER_S = 0.2
 log = logging.getLogger(__name__)
 
 
+class _RequestOnlyRoute(APIRoute):
+    """A route whose endpoint takes the request and answers itself: FastAPI's extension point
+    for a custom route handler. It skips dependency solving and response validation, which
+    cost more than the webhook's own work; the endpoint checks the signature itself, and
+    the route is documented in OpenAPI as any other (its form body in ``openapi_extra``)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return self.endpoint
+
+
+router = APIRouter(tags=["survey gateway"], route_class=_RequestOnlyRoute)
+_FORM_FIELDS = {name: {"type": "string"} for name in ("MessageSid", "AccountSid", "From", "To", "Body",
+                                                      "MessagingServiceSid", "NumSegments", "ApiVersion")}
+_FORM_BODY = {"required": True, "content": {FORM_URLENCODED: {"schema": {
+    "type": "object", "properties": _FORM_FIELDS, "required": list(REQUIRED)}}}}
+
+
 @router.post("/twilio/sms/inbound", response_class=Response, summary="Twilio incoming message webhook",
              responses={200: {"content": {"text/xml": {}}, "description": "TwiML: empty, or one reply"},
-                        **SIGNED_WEBHOOK_ERRORS})
-async def sms_inbound(request: Request, background: BackgroundTasks) -> Response:
+                        **SIGNED_WEBHOOK_ERRORS},
+             openapi_extra={"requestBody": _FORM_BODY})
+async def sms_inbound(request: Request) -> Response:
     """Apply a customer's reply to their survey (deduplicated by ``MessageSid``). Signed requests only."""
-    # The app state, settings and signature check are called directly, not through Depends:
-    # FastAPI runs every sync dependency in the thread pool, and those hand-offs cost more
-    # than the whole database transaction on this path. One hand-off remains, for the database.
+    # No Depends (see _RequestOnlyRoute): FastAPI runs every sync dependency in the thread
+    # pool, and solving even async ones cost more than the database work on this path. One
+    # hand-off remains, to the database writer.
+    await gateway_tables_ready(request)
     state: AppState = request.app.state.callkpi
     settings = gateway_settings()
     sms = _inbound_sms(await twilio_signed_form(request, settings))
@@ -63,10 +86,15 @@ async def sms_inbound(request: Request, background: BackgroundTasks) -> Response
         result = await run_in_threadpool(_apply, state, sms)
     if result.action != "duplicate":
         _flusher(state).wake(settings)
-    if result.detractor is not None and result.centre is not None:
-        # After the response: the centre's webhook may be slow, and Twilio must not wait for it.
-        background.add_task(fire_detractor, state.pm, result.detractor, result.centre)
-    return twiml(result.reply)
+    return twiml(result.reply, _detractor_task(state, result))
+
+
+def _detractor_task(state: AppState, result: InboundResult) -> BackgroundTask | None:
+    """``callkpi_detractor`` after the response: the centre's webhook may be slow, and Twilio
+    must not wait for it."""
+    if result.detractor is None or result.centre is None or not detractor_has_work(state.pm, result.centre):
+        return None
+    return BackgroundTask(fire_detractor, state.pm, result.detractor, result.centre)
 
 
 def _apply(state: AppState, sms: InboundSms) -> InboundResult:
@@ -88,10 +116,11 @@ def _inbound_sms(form: dict[str, str]) -> InboundSms:
                       to=form.get("To", ""), messaging_service_sid=form.get("MessagingServiceSid", ""))
 
 
-def twiml(reply: str | None) -> Response:
-    """The TwiML answer: nothing to send, or ``reply`` as one message back to the sender."""
+def twiml(reply: str | None, background: BackgroundTask | None = None) -> Response:
+    """The TwiML answer: nothing to send, or ``reply`` as one message back to the sender;
+    ``background`` runs after it is sent."""
     body = "<Response/>" if reply is None else f"<Response><Message>{escape(reply)}</Message></Response>"
-    return Response(XML_DECLARATION + body, media_type="text/xml")
+    return Response(XML_DECLARATION + body, media_type="text/xml", background=background)
 
 
 class _EventFlusher:

@@ -13,8 +13,9 @@ from callkpi.api.problems import ProblemError
 
 from ..signatures import SIGNED_WEBHOOK_ERRORS, twilio_signed_form
 from ..status_updates import apply_status_callback
+from .schema_ready import gateway_tables_ready
 
-router = APIRouter(tags=["survey gateway"])
+router = APIRouter(tags=["survey gateway"], dependencies=[Depends(gateway_tables_ready)])
 REQUIRED = ("MessageSid", "MessageStatus")
 
 

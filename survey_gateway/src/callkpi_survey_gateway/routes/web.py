@@ -39,9 +39,10 @@ from ..web import (
     open_questions,
     read_form,
 )
+from .schema_ready import gateway_tables_ready
 
 # HTML pages for people, not API operations: kept out of the OpenAPI document.
-router = APIRouter(tags=["survey web page"], include_in_schema=False)
+router = APIRouter(tags=["survey web page"], include_in_schema=False, dependencies=[Depends(gateway_tables_ready)])
 log = logging.getLogger(__name__)
 Detractor = tuple[dict[str, Any], str]  # a callkpi_detractor response and its centre
 
