@@ -96,6 +96,9 @@ class FactTable:
     table: Table
     date_column: str = "local_date"
     period: PeriodFilter = "within"
+    categories: tuple[str, ...] = ()
+    """Columns of a few distinct values that many measures filter on (a contact's outcome):
+    the compiler groups by them too, so that these filters apply per group, not per row."""
 
     @property
     def columns(self) -> frozenset[str]:
@@ -145,10 +148,12 @@ class FactTable:
 FACT_TABLES: dict[str, FactTable] = {
     fact.name: fact
     for fact in (
-        FactTable("fact_contact", ContactFact.__table__),
+        FactTable("fact_contact", ContactFact.__table__, categories=("outcome",)),
         FactTable("fact_agent_interval", AgentIntervalFact.__table__),
         FactTable("fact_survey", SurveyFact.__table__),
-        FactTable("fact_survey_response", SurveyResponseFact.__table__),
+        FactTable(
+            "fact_survey_response", SurveyResponseFact.__table__, categories=("instrument", "scale")
+        ),
         FactTable("fact_case", CaseFact.__table__),
         FactTable("fact_case_backlog", CaseFact.__table__, period="up_to_end"),
         FactTable("fact_qa_evaluation", QaEvaluationFact.__table__),
