@@ -14,9 +14,8 @@ from fastapi import FastAPI, Request, Response
 
 from callkpi import hookimpl
 from callkpi.plugins import CallkpiPluginManager
-from callkpi_survey_gateway import policy
+from callkpi_survey_gateway import detractors, policy
 from callkpi_survey_gateway.config import SurveyConfig
-from callkpi_survey_gateway import detractors
 from callkpi_survey_gateway.detractors import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

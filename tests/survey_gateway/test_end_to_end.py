@@ -43,6 +43,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
+from gateway_testing import ALL_DAY, PUBLIC_BASE_URL, SMS_FROM
 from typer.testing import CliRunner
 
 from callkpi.api.main import create_app
@@ -54,7 +55,6 @@ from callkpi_survey_gateway import detractors, policy
 from callkpi_survey_gateway.config import QuietHours, SurveyConfig
 from callkpi_survey_gateway.messages import render
 from callkpi_survey_gateway.tables import sg_event_outbox, sg_message, sg_suppression, sg_survey
-from conftest import ALL_DAY, PUBLIC_BASE_URL, SMS_FROM
 from live_server import live_server
 
 A, B, C, D, E = "+31612345001", "+31612345002", "+31612345003", "+31612345004", "+31612345099"

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
+from gateway_testing import PUBLIC_BASE_URL
 from survey_factory import CUSTOMER, insert_survey, survey_row
 
 from callkpi.api.main import create_app
@@ -22,7 +23,6 @@ from callkpi_survey_gateway import detractors, policy
 from callkpi_survey_gateway.messages import render
 from callkpi_survey_gateway.routes.twilio_inbound import twiml
 from callkpi_survey_gateway.tables import sg_event_outbox
-from conftest import PUBLIC_BASE_URL
 from live_server import live_server
 
 PATH = "/twilio/sms/inbound"
