@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from callkpi.kpi.keys import Frame, KeyIndex
 from callkpi.kpi.result_columns import column_array, columns_of_rows
@@ -74,10 +75,16 @@ def test_a_report_without_dimensions_has_one_row():
     assert index.row_positions("x").tolist() == [0]
 
 
-def test_codes_beyond_64_bits_still_sort_as_the_keys_do():
-    dims = tuple("abcdefg")  # ~3000 values each: 3000⁷ codes do not fit in 64 bits
+@pytest.mark.parametrize(("dims", "dtype"), [(tuple("abc"), np.int64), (tuple("abcdefg"), object)])
+def test_codes_too_many_to_list_still_sort_as_the_keys_do(dims, dtype):
+    # ~3000 values each: 3000³ codes are too many to list; 3000⁷ do not fit in 64 bits
     numbers = np.random.default_rng(1).integers(0, 20000, (3000, len(dims))).tolist()
     keys = [tuple(f"{name}{value:05d}" for name, value in zip(dims, row, strict=True)) for row in numbers]
-    index = KeyIndex({dims: {"x": _frame(keys, [0] * len(keys))}}, dims)
-    assert index.row_codes.dtype == object
-    assert index.row_keys() == sorted(set(keys))
+    frame = _frame(keys, [0] * len(keys))
+    index = KeyIndex({dims: {"x": frame}, (*dims, "i"): {"x": _frame([(*key, 1) for key in keys], [0] * 3000)}}, dims)
+    assert index.row_codes.dtype == dtype
+    rows = index.row_keys()
+    assert rows == sorted(set(keys))
+    assert [rows[i] for i in index.row_positions("x").tolist()] == keys
+    row_of, positions = index.fine_groups((*dims, "i"))
+    assert [rows[row] for row in row_of[positions["x"]].tolist()] == keys

@@ -49,8 +49,9 @@ class KeyIndex:
         self._digits = {where: self._ranked(where[0], columns) for where, columns in factorised.items()}
         self._sizes = {(dims, fact): frame.size for dims, facts in results.items() for fact, frame in facts.items()}
         self._group_by = group_by
-        prefixes = [self._codes(group_by, where, len(group_by)) for where in self._digits]
-        self.row_codes = _distinct(np.concatenate(prefixes)) if prefixes else np.zeros(0, np.int64)
+        self._prefixes = {where: self._codes(group_by, where, len(group_by)) for where in self._digits}
+        self._rows = _Places(list(self._prefixes.values()), self._space(group_by))
+        self.row_codes = self._rows.distinct
 
     def row_keys(self) -> list[GroupKey]:
         """Each report row's dimension values, in row order."""
@@ -63,19 +64,15 @@ class KeyIndex:
 
     def row_positions(self, fact: str) -> np.ndarray:
         """The report row of each group of ``fact``'s query by the report's dimensions."""
-        where = (self._group_by, fact)
-        return np.searchsorted(self.row_codes, self._codes(self._group_by, where, len(self._group_by)))
+        return self._rows.of(self._prefixes[(self._group_by, fact)])
 
     def fine_groups(self, dims: Dimensions) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The report row of each fine group of ``dims`` (in fine-group order), and the fine
         group of each group of each fact's query by ``dims``."""
         codes = {where[1]: self._codes(dims, where, len(dims)) for where in self._digits if where[0] == dims}
-        if not codes:
-            return np.zeros(0, np.intp), {}
-        fine = _distinct(np.concatenate(list(codes.values())))
+        fine = _Places(list(codes.values()), self._space(dims))
         below = math.prod(self._size(name) for name in dims[len(self._group_by) :])
-        row_of = np.searchsorted(self.row_codes, fine // below)
-        return row_of, {fact: np.searchsorted(fine, found) for fact, found in codes.items()}
+        return self._rows.of(fine.distinct // below), {fact: fine.of(found) for fact, found in codes.items()}
 
     def _ranked(self, dims: Dimensions, columns: list[tuple[list[Any], np.ndarray]]) -> list[np.ndarray]:
         ranks = [{value: rank for rank, value in enumerate(self._values[name])} for name in dims]
@@ -96,6 +93,33 @@ class KeyIndex:
     def _size(self, name: str) -> int:
         return max(len(self._values.get(name, ())), 1)
 
+    def _space(self, dims: Dimensions) -> int:
+        """How many codes groups by ``dims`` can have."""
+        return math.prod(self._size(name) for name in dims)
+
+
+class _Places:
+    """Some arrays' distinct codes, sorted, and where any of their codes falls among them.
+
+    Where the codes are few enough to list every possible one (as queue × date × interval
+    or agent × date × interval are), by a table of them all: no sorting. Else by sorting
+    and binary search."""
+
+    def __init__(self, codes: list[np.ndarray], space: int) -> None:
+        self._table: np.ndarray | None = None
+        if space > 4 * sum(map(len, codes)) + 4096 or any(found.dtype == object for found in codes):
+            self.distinct = _distinct(np.concatenate(codes)) if codes else np.zeros(0, np.int64)
+            return
+        present = np.zeros(space, bool)
+        for found in codes:
+            present[found] = True
+        self.distinct = np.flatnonzero(present)
+        self._table = np.cumsum(present) - 1
+
+    def of(self, codes: np.ndarray) -> np.ndarray:
+        """Each code's place among the distinct ones."""
+        return self._table[codes] if self._table is not None else np.searchsorted(self.distinct, codes)
+
 
 def _distinct(codes: np.ndarray) -> np.ndarray:
     """The distinct codes, sorted: by sorting them, which numpy's ``unique`` (hashing
@@ -112,9 +136,8 @@ def _factorised(column: np.ndarray) -> tuple[list[Any], np.ndarray]:
         uniques, inverse = np.unique(np.ma.getdata(column), return_inverse=True)
         return uniques.tolist(), inverse
     values = column.tolist()
-    index: dict[Any, int] = {}
-    inverse = np.fromiter((index.setdefault(value, len(index)) for value in values), np.int64, len(values))
-    return list(index), inverse
+    index = {value: position for position, value in enumerate(dict.fromkeys(values))}
+    return list(index), np.fromiter(map(index.__getitem__, values), np.int64, len(values))
 
 
 def _ranked_values(factorised: Mapping[tuple[Dimensions, str], list[tuple[list[Any], Any]]]) -> dict[str, list[Any]]:
