@@ -69,6 +69,19 @@ def test_fine_groups_come_in_key_order_each_with_its_report_row():
     assert [ordered[i] for i in positions["y"].tolist()] == second
 
 
+def test_dates_and_integers_as_numpy_hands_them_back_find_the_same_rows():
+    days = np.array(["2026-01-06", "2026-01-05", "2026-03-01", "2026-01-05"], dtype="datetime64[D]")
+    minutes = np.array([900, 15, 900, 1425], dtype=np.int32)
+    far = np.array([10**12, 3, 3, -7])  # a range too wide to list: sorted instead
+    index = KeyIndex(
+        {("d", "m", "f"): {"x": Frame([days, minutes, far], [column_array([1, 2, 3, 4])])}}, ("d", "m", "f")
+    )
+    keys = list(zip(days.tolist(), minutes.tolist(), far.tolist(), strict=True))
+    assert index.row_keys() == sorted(keys)
+    assert type(index.row_keys()[0][0]) is date and type(index.row_keys()[0][1]) is int
+    assert [index.row_keys()[i] for i in index.row_positions("x").tolist()] == keys
+
+
 def test_a_report_without_dimensions_has_one_row():
     index = KeyIndex({(): {"x": _frame([], [5])}}, ())
     assert index.row_keys() == [()]

@@ -133,11 +133,29 @@ def _distinct(codes: np.ndarray) -> np.ndarray:
 def _factorised(column: np.ndarray) -> tuple[list[Any], np.ndarray]:
     """A column's distinct values (as Python values) and each entry's index among them."""
     if column.dtype != object and not np.ma.is_masked(column):
-        uniques, inverse = np.unique(np.ma.getdata(column), return_inverse=True)
+        data = np.ma.getdata(column)
+        found = _factorised_steps(data) if data.dtype.kind in "iM" and len(data) else None
+        uniques, inverse = found or np.unique(data, return_inverse=True)
         return uniques.tolist(), inverse
     values = column.tolist()
     index = {value: position for position, value in enumerate(dict.fromkeys(values))}
     return list(index), np.fromiter(map(index.__getitem__, values), np.int64, len(values))
+
+
+def _factorised_steps(data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integers or dates factorised by a table over their range (no sorting), when the
+    range is small, as dates and intervals of a day are; else ``None``."""
+    steps = data.astype(np.int64)
+    low = int(steps.min())
+    span = int(steps.max()) - low + 1
+    if span > 4 * len(steps) + 4096:
+        return None
+    steps -= low
+    present = np.zeros(span, bool)
+    present[steps] = True
+    holder = np.zeros(span, np.intp)
+    holder[steps] = np.arange(len(steps))  # an entry holding each value, for its own type
+    return data[holder[present]], (np.cumsum(present) - 1)[steps]
 
 
 def _ranked_values(factorised: Mapping[tuple[Dimensions, str], list[tuple[list[Any], Any]]]) -> dict[str, list[Any]]:
