@@ -21,8 +21,8 @@ _NUMBERS = {int, float, Decimal}
 
 def columns_of_rows(rows: Sequence[Sequence[Any]], width: int) -> Columns:
     """The columns of ``rows`` (``width`` values each, the query's column count)."""
-    values = list(zip(*rows, strict=True)) if rows else [()] * width
-    return [column_array(column) for column in values]
+    # a list per column, not zip(*rows): ~10⁵ new tuples would set the cyclic GC going
+    return [column_array([row[index] for row in rows]) for index in range(width)]
 
 
 def column_array(values: Sequence[Any]) -> np.ndarray:
@@ -34,10 +34,13 @@ def column_array(values: Sequence[Any]) -> np.ndarray:
     dtype = _dtype(kinds)
     if not nulls:
         return np.array(values, dtype=dtype)
-    mask = np.fromiter((value is None for value in values), bool, len(values))
-    blank = None if dtype is object else 0
-    data = np.array([blank if value is None else value for value in values], dtype=dtype)
-    return np.ma.MaskedArray(data, mask=mask)
+    if dtype is object:
+        data = np.array(values, dtype=object)
+        return np.ma.MaskedArray(data, mask=np.equal(data, None))
+    numbers = np.array(values, dtype=float)  # None as NaN; whole numbers stay exact below 2⁵³
+    mask = np.isnan(numbers)
+    numbers[mask] = 0
+    return np.ma.MaskedArray(numbers.astype(dtype), mask=mask)
 
 
 def _dtype(kinds: set[type]) -> Any:
