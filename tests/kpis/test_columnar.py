@@ -1,5 +1,6 @@
 """The column-at-a-time forms give exactly what the row-at-a-time ones give: divide and
-percent on arrays, Erlang C staffing for many intervals, and the grains' column parts."""
+percent on arrays, Erlang C staffing for many intervals, the grains' column parts and the
+survey KPIs' confidence intervals."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from callkpi.kpi import divide, percent
 from callkpi.kpi.columns import as_array, as_values
 from callkpi.kpi.erlang import Traffic, agents_required
 from callkpi.kpi.erlang_columns import agents_required_c
+from callkpi.kpi.intervals import (
+    mean_interval,
+    mean_interval_columns,
+    nps_interval,
+    nps_interval_columns,
+    wilson,
+    wilson_columns,
+)
 from callkpi_kpis.staffing import erlang_a_columns, erlang_a_parts, erlang_c_columns, erlang_c_parts
 from callkpi_kpis.workforce import forecast_columns, forecast_parts
 
@@ -61,3 +70,20 @@ def test_grain_column_parts_agree_with_the_parts_of_each_group(parts, columns, n
             value = column[index]
             want = expected.get(name, 0.0)
             assert (math.isnan(value) and want is None) or value == want, (index, name, group, row)
+
+
+def test_interval_columns_give_exactly_the_intervals_of_each_row():
+    rng = random.Random(11)
+    n = [float(rng.choice([0, 1, 2, 30, rng.randrange(1, 5000)])) for _ in range(400)]
+    hits = [float(rng.randrange(0, int(size) + 1)) for size in n]
+    total = [size * rng.uniform(-1, 5) for size in n]
+    squares = [t * t / size + rng.uniform(0, 50) * size if size else 0.0 for t, size in zip(total, n, strict=True)]
+    cases = [
+        (wilson, wilson_columns, (hits, n)),
+        (mean_interval, mean_interval_columns, (n, total, squares)),
+        (nps_interval, nps_interval_columns, (n, total, squares)),
+    ]
+    for scalar, columns, arguments in cases:
+        low, high = columns(*(np.array(values) for values in arguments))
+        expected = [scalar(*row) or (None, None) for row in zip(*arguments, strict=True)]
+        assert list(zip(as_values(low, 400), as_values(high, 400), strict=True)) == expected

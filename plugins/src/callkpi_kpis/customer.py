@@ -10,9 +10,12 @@ their time; the latest answer to a question wins (the projector's rule).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 
 from callkpi.kpi import Kpi, Measure, Variant, columnar, mean_of, percent_of
-from callkpi.kpi.intervals import mean_interval, nps_interval, wilson
+from callkpi.kpi.intervals import mean_interval_columns, nps_interval_columns, wilson_columns
 from callkpi.kpi.model import Estimate, Formula, Interval, Values, divide, percent
 
 MIN_ANSWERS = 30
@@ -27,34 +30,40 @@ def _answers(name: str, instrument: str, scale: str, *more: tuple) -> Measure:
 def point_counts(instrument: str, scale: str, points: range) -> tuple[Measure, ...]:
     """One count per scale point ``p{k}``: answers from k − 0.5 up to k + 0.5."""
     return tuple(
-        _answers(f"p{k}", instrument, scale, ("score", ">=", k - 0.5), ("score", "<", k + 0.5))
-        for k in points
+        _answers(f"p{k}", instrument, scale, ("score", ">=", k - 0.5), ("score", "<", k + 0.5)) for k in points
     )
 
 
-def _moments(m: Values, points: range) -> tuple[float, float, float]:
-    """n, Σx and Σx² of the answers from their per-point counts."""
-    counts = {k: m[f"p{k}"] or 0 for k in points}
+def _moments(m: Values, points: range) -> tuple[Any, Any, Any]:
+    """n, Σx and Σx² of the answers from their per-point counts (in one row, or in every
+    row as arrays: the sums of whole numbers are exact either way)."""
+    counts = {k: _count(m[f"p{k}"]) for k in points}
     n = sum(counts.values())
     return n, sum(k * c for k, c in counts.items()), sum(k * k * c for k, c in counts.items())
+
+
+def _count(value: Any) -> Any:
+    """A count, 0 where unknown."""
+    return np.nan_to_num(value) if isinstance(value, np.ndarray) else value or 0
 
 
 def mean_estimate(points: range) -> Estimate:
     """The mean score on a scale and its normal 95 % interval."""
 
+    @columnar
     def value(m: Values, p: Mapping[str, float]) -> float | None:
         n, total, _ = _moments(m, points)
         return divide(total, n)
 
     value.__doc__ = f"Σ k·p{{k}} ÷ Σ p{{k}} for k = {points.start}…{points.stop - 1}"
-    interval: Interval = lambda m, p: mean_interval(*_moments(m, points))  # noqa: E731
+    interval: Interval = columnar(lambda m, p: mean_interval_columns(*_moments(m, points)))
     return Estimate(value, interval)
 
 
 def share_estimate(hits: str, total: str) -> Estimate:
     """The share ``hits ÷ total`` in percent and its Wilson 95 % interval."""
     formula: Formula = percent_of(hits, total)
-    return Estimate(formula, lambda m, p: wilson(m[hits], m[total]))
+    return Estimate(formula, columnar(lambda m, p: wilson_columns(m[hits], m[total])))
 
 
 @columnar
@@ -63,10 +72,11 @@ def _nps(m: Values, p: Mapping[str, float]) -> float | None:
     return percent(m["promoters"] - m["detractors"], m["answers"])
 
 
-def _nps_interval(m: Values, p: Mapping[str, float]) -> tuple[float, float] | None:
+@columnar
+def _nps_interval(m: Values, p: Mapping[str, float]) -> tuple[Any, Any]:
     # x = +1 / 0 / −1: Σx = promoters − detractors, Σx² = promoters + detractors
     spread = m["promoters"] + m["detractors"]
-    return nps_interval(m["answers"], m["promoters"] - m["detractors"], spread)
+    return nps_interval_columns(m["answers"], m["promoters"] - m["detractors"], spread)
 
 
 NPS = Kpi(

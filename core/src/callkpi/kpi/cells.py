@@ -128,8 +128,7 @@ def _row_by_row(
 def failed(planned: PlannedKpi, what: str, values: Any, exc: Exception) -> InvalidKpi:
     column = planned.column
     return InvalidKpi(
-        f"KPI {column.kpi!r} variant {column.variant!r}: {what} failed on {values!r}: "
-        f"{type(exc).__name__}: {exc}"
+        f"KPI {column.kpi!r} variant {column.variant!r}: {what} failed on {values!r}: {type(exc).__name__}: {exc}"
     )
 
 
@@ -156,20 +155,33 @@ def _estimates(
 ) -> tuple[list[Any], list[float | None], list[float | None]]:
     """Sample statistics and their intervals; both withheld below the minimum sample,
     where there are too few answers to say anything."""
+    low, high = _intervals(planned, estimate, measures)
+    return _withheld(values, enough), _withheld(low, enough), _withheld(high, enough)
+
+
+def _intervals(
+    planned: PlannedKpi, estimate: Estimate, measures: MeasureColumns
+) -> tuple[list[float | None], list[float | None]]:
+    """Each row's interval bounds: a :func:`~callkpi.kpi.model.columnar` interval gives
+    them as two arrays at once; any other is called row by row."""
     parameters = planned.column.parameters
-    kept: list[Any] = []
-    low: list[float | None] = []
-    high: list[float | None] = []
-    for row, value, ok in zip(measures.rows(), values, enough, strict=True):
+    if getattr(estimate.interval, "columnar", False):
         try:
-            interval = estimate.interval(row, parameters)
+            low, high = estimate.interval(measures.arrays, parameters)
+        except Exception as exc:
+            raise failed(planned, "interval", "the whole column", exc) from exc
+        return as_values(low, measures.size), as_values(high, measures.size)
+    found = []
+    for row in measures.rows():
+        try:
+            found.append(estimate.interval(row, parameters) or (None, None))
         except Exception as exc:
             raise failed(planned, "interval", dict(row), exc) from exc
-        bounds = (interval or (None, None)) if ok else (None, None)
-        kept.append(value if ok else None)
-        low.append(bounds[0])
-        high.append(bounds[1])
-    return kept, low, high
+    return [bounds[0] for bounds in found], [bounds[1] for bounds in found]
+
+
+def _withheld(values: list[Any], enough: list[bool]) -> list[Any]:
+    return [value if ok else None for value, ok in zip(values, enough, strict=True)]
 
 
 def _met(
@@ -177,7 +189,7 @@ def _met(
 ) -> list[bool | None]:
     """Whether each row's value reaches its target (at least it when higher is better, at
     most it otherwise); ``None`` without a value, a target, a direction or enough sample."""
-    if higher is None or all(target is None for target in targets):
+    if higher is None or targets.count(None) == len(targets):
         return [None] * len(values)
     value, target = as_array(values), as_array(targets)
     with np.errstate(invalid="ignore"):

@@ -19,7 +19,10 @@ ArrayCache = dict[int, tuple[Sequence[Any], np.ndarray]]
 
 
 def as_array(values: Sequence[Any]) -> np.ndarray:
-    """``values`` as floats, NaN for ``None``."""
+    """``values`` (a list, or a query's column: :mod:`.result_columns`) as floats, NaN for
+    ``None``."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(float).filled(np.nan)
     return np.array(values, dtype=float)
 
 
@@ -62,8 +65,14 @@ class MeasureColumns:
             if not names:
                 self._rows = [{} for _ in range(self.size)]
             else:
-                self._rows = [dict(zip(names, row, strict=True)) for row in zip(*self.lists.values(), strict=True)]
+                columns = [_as_list(values) for values in self.lists.values()]
+                self._rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
         return self._rows
+
+
+def _as_list(values: Sequence[Any]) -> Sequence[Any]:
+    """Python values for a row formula: a query's column as ints, floats and ``None``."""
+    return values.tolist() if isinstance(values, np.ndarray) else values
 
 
 class _Arrays(Mapping[str, np.ndarray]):

@@ -1,18 +1,17 @@
 """Running a report: one ``GROUP BY`` per fact table, then each KPI's formula in Python
 (:mod:`.evaluation`).
 
-The SQL side is behind one seam, a :data:`QueryRunner` (compiled ``Select`` → rows as
-tuples in the query's column order). :func:`run_report` uses the store's own connection or, for
+The SQL side is behind one seam, a :data:`QueryRunner` (compiled ``Select`` → its result
+as one array per column, :mod:`.result_columns`). :func:`run_report` uses the store's own connection or, for
 ``engine="duckdb"``, a DuckDB reader over the columnar snapshot (``callkpi.snapshot``)
 that runs the very same queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,13 +22,15 @@ from ..store.centres import load_centres
 from .compiler import Period, compile_query, reads_data_end
 from .evaluation import Results, evaluate
 from .facts import FACT_TABLES
+from .keys import Frame
 from .plan import Plan, plan_report
 from .registry import KpiRegistry
 from .report import Report, ReportRequest
+from .result_columns import Columns, columns_of_rows
 from .validation import InvalidKpi
 
-QueryRunner = Callable[[Select], Iterable[Sequence[Any]]]
-"""Runs a compiled query: its rows as sequences of values in the query's column order."""
+QueryRunner = Callable[[Select], Columns]
+"""Runs a compiled query: its columns, in the query's column order."""
 UTC = ZoneInfo("UTC")
 ENGINES = ("sql", "duckdb")
 
@@ -58,9 +59,7 @@ def run_report(
 
 
 @contextmanager
-def _query_runner(
-    store: Any, request: ReportRequest, snapshot_dir: Path | None
-) -> Iterator[QueryRunner]:
+def _query_runner(store: Any, request: ReportRequest, snapshot_dir: Path | None) -> Iterator[QueryRunner]:
     if request.engine == "sql":
         # a read transaction: one consistent view that, on SQLite, neither waits for the
         # write lock nor holds it, so reports run beside each other and beside ingest
@@ -79,10 +78,7 @@ def _query_runner(
 
 
 def _sql_runner(connection: Connection) -> QueryRunner:
-    if connection.dialect.name == "sqlite":
-        return lambda query: connection.execute(query).all()
-    # PostgreSQL's drivers hand sums back as Decimal: the formulas work on floats
-    return lambda query: [tuple(map(_number, row)) for row in connection.execute(query)]
+    return lambda query: columns_of_rows(connection.execute(query).all(), len(query.selected_columns))
 
 
 def installed_kpis() -> KpiRegistry:
@@ -102,16 +98,14 @@ def run_queries(
     fact and group, its measure values in the plan's order. ``zones`` place period bounds
     in local time."""
     data_end = _data_end(plan, request, runner)
-    period = Period(
-        request.date_from, request.date_to, request.centre, zones or {}, data_end, request.filters
-    )
+    period = Period(request.date_from, request.date_to, request.centre, zones or {}, data_end, request.filters)
     results: Results = {}
     for dimensions, queries in ((request.group_by, plan.queries), *plan.grained.items()):
         facts = results.setdefault(dimensions, {})
         width = len(dimensions)
         for fact, measures in queries.items():
-            rows = runner(compile_query(fact, dimensions, measures, period))
-            facts[fact] = {tuple(row[:width]): tuple(row[width:]) for row in rows}
+            columns = runner(compile_query(fact, dimensions, measures, period))
+            facts[fact] = Frame(columns[:width], columns[width:])
     return results
 
 
@@ -125,11 +119,7 @@ def _data_end(plan: Plan, request: ReportRequest, runner: QueryRunner) -> dateti
     query = select(func.max(contacts.c.offered_at).label("data_end"))
     if request.centre is not None:
         query = query.where(contacts.c.centre == request.centre)
-    ((end,),) = runner(query)
+    ((end,),) = (column.tolist() for column in runner(query))
     # DuckDB and raw drivers may hand back text or a naive UTC time
     end = datetime.fromisoformat(end) if isinstance(end, str) else end
     return end.replace(tzinfo=UTC) if end is not None and end.tzinfo is None else end
-
-
-def _number(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value

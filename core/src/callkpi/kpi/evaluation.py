@@ -1,8 +1,9 @@
 """Applying every KPI's formula to every report row, one KPI at a time.
 
-The queries' results hold one tuple of measure values per group (in the plan's measure
-order). They are aligned on the report's rows once, into one list per measure shared by
-every KPI that reads it; each KPI is then evaluated a column at a time (:mod:`.cells`),
+The queries' results are columns: the groups' keys, then the measures in the plan's
+order. The groups are found among the report's rows (or a grain's fine groups) by integer
+codes (:mod:`.keys`), and each measure is lined up on them once, into one list per measure
+shared by every KPI that reads it; each KPI is then evaluated a column at a time (:mod:`.cells`),
 with its target per (centre, queue) looked up once. The report's ``KpiValue`` objects
 are built only when its rows are first read.
 """
@@ -14,6 +15,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from ..projector.gc_pause import cyclic_gc_paused
 from ..store.centres import CentreConfig
 from .cells import KpiCells, failed, kpi_cells
@@ -21,16 +24,16 @@ from .centre_values import centre_values
 from .columns import ArrayCache, MeasureColumns
 from .compiler import BoundMeasure
 from .facts import TIME_OF_DAY_HOURS
-from .grain import FineRows, GrainFailure, fine_groups, grained_columns, sorted_keys
+from .grain import FineRows, GrainFailure, grained_columns
+from .keys import Frame, KeyIndex
 from .model import PERIOD_END_EPOCH, PERIOD_HOURS
 from .period import period_hours
 from .plan import Plan, PlannedKpi
 from .report import Report, ReportRequest, ReportRow
 from .targets import RowTargets
 
-GroupKey = tuple[Any, ...]
-FactResults = dict[str, dict[GroupKey, tuple[Any, ...]]]
-"""Fact table → group key → its measure values, in the plan's measure order."""
+FactResults = dict[str, Frame]
+"""Fact table → its query's result: key columns, then measure columns in the plan's order."""
 Results = dict[tuple[str, ...], FactResults]
 """:data:`FactResults` by the dimensions they are grouped by."""
 UTC = ZoneInfo("UTC")
@@ -58,32 +61,19 @@ def _evaluate(
     zones: Mapping[str, ZoneInfo],
     centres: Mapping[str, CentreConfig],
 ) -> Report:
-    width = len(request.group_by)
-    # a grained KPI whose grain the report's dimensions already cover reads these too
-    fine = {
-        dims: fine_groups((k for groups in facts.values() for k in groups), width)
-        for dims, facts in results.items()
-        if dims != request.group_by
-    }
-    keys = _row_keys(results.get(request.group_by, {}), fine)
+    index = KeyIndex(results, request.group_by)
+    keys = index.row_keys()
     dimensions = [dict(zip(request.group_by, key, strict=True)) for key in keys]
     specials = _special_columns(plan, request, zones, centres, dimensions)
-    tables = _Tables(plan, results, keys, fine)
+    tables = _Tables(plan, request.group_by, results, index, len(keys))
     targets = RowTargets(request, centres)
     arrays: ArrayCache = {}
     cells = []
-    for index, planned in enumerate(plan.kpis):
+    for position, planned in enumerate(plan.kpis):
         lists = tables.measures(planned, arrays) | specials
-        column, row_targets = targets.column(index, planned.column, dimensions)
+        column, row_targets = targets.column(position, planned.column, dimensions)
         cells.append(kpi_cells(planned, column, MeasureColumns(lists, len(keys), arrays), row_targets))
     return Report(request, tuple(c.column for c in cells), lambda: _rows(dimensions, cells))
-
-
-def _row_keys(plain: FactResults, fine: Mapping[Any, Mapping[GroupKey, Any]]) -> list[GroupKey]:
-    found = {key for groups in plain.values() for key in groups}
-    for groups in fine.values():
-        found.update(groups)
-    return sorted_keys(found)
 
 
 def _rows(dimensions: list[dict[str, Any]], cells: list[KpiCells]) -> tuple[ReportRow, ...]:
@@ -96,65 +86,91 @@ def _rows(dimensions: list[dict[str, Any]], cells: list[KpiCells]) -> tuple[Repo
 
 
 class _Tables:
-    """Each KPI's measures as lists in row order, every list built once per report."""
+    """Each KPI's measures in row order (for a grained KPI: in fine-group order), every
+    column built once per report."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        results: Results,
-        keys: list[GroupKey],
-        fine: Mapping[tuple[str, ...], Mapping[GroupKey, list[GroupKey]]],
-    ) -> None:
-        self._plan, self._results, self._keys, self._fine = plan, results, keys, fine
-        self._tables: dict[tuple[str, ...], _MeasureTable] = {}
-        self._fine_rows: dict[tuple[str, ...], FineRows] = {}
+    def __init__(self, plan: Plan, group_by: tuple[str, ...], results: Results, index: KeyIndex, size: int) -> None:
+        self._plan, self._group_by, self._results = plan, group_by, results
+        self._index, self._size = index, size
+        self._plain: _MeasureTable | None = None
+        self._fine: dict[tuple[str, ...], tuple[FineRows, _MeasureTable]] = {}
 
     def measures(self, planned: PlannedKpi, arrays: ArrayCache) -> dict[str, Sequence[Any]]:
-        dims = planned.dimensions
         if planned.spec.grain is None:
-            return self._table(dims, self._keys).measures(planned)
-        if dims not in self._fine_rows:
-            self._fine_rows[dims] = FineRows(self._fine.get(dims, {}), self._keys)
-        rows = self._fine_rows[dims]
-        fine = self._table(dims, rows.keys).measures(planned)
+            return self._plain_table().lists(planned)
+        rows, table = self._fine_table(planned.dimensions)
         try:
-            return grained_columns(planned, fine, rows, arrays)
+            return grained_columns(planned, table.arrays(planned), rows, arrays)
         except GrainFailure as failure:
             raise failed(planned, "grain parts", failure.row, failure.error) from failure.error
 
-    def _table(self, dims: tuple[str, ...], keys: list[GroupKey]) -> _MeasureTable:
-        if dims not in self._tables:
-            queries = self._plan.grained.get(dims, self._plan.queries)
-            self._tables[dims] = _MeasureTable(queries, self._results.get(dims, {}), keys)
-        return self._tables[dims]
+    def _plain_table(self) -> _MeasureTable:
+        if self._plain is None:
+            facts = self._results.get(self._group_by, {})
+            positions = {fact: self._index.row_positions(fact) for fact in facts}
+            self._plain = _MeasureTable(self._plan.queries, facts, positions, self._size)
+        return self._plain
+
+    def _fine_table(self, dims: tuple[str, ...]) -> tuple[FineRows, _MeasureTable]:
+        if dims not in self._fine:
+            # a grain the report's dimensions already cover has no fine groups of its own
+            found = self._results.get(dims, {}) if dims in self._plan.grained else {}
+            row_of, positions = self._index.fine_groups(dims) if found else (np.zeros(0, np.intp), {})
+            table = _MeasureTable(self._plan.grained.get(dims, {}), found, positions, len(row_of))
+            self._fine[dims] = (FineRows(row_of, self._size), table)
+        return self._fine[dims]
 
 
 class _MeasureTable:
-    """One grouping's query results aligned on a list of group keys, a list per measure.
+    """One grouping's query results lined up on a list of groups, an array per measure.
 
     A count or sum over no rows is 0; a minimum or maximum of nothing stays None."""
 
     def __init__(
-        self, queries: Mapping[str, tuple[BoundMeasure, ...]], facts: FactResults, keys: list[GroupKey]
+        self,
+        queries: Mapping[str, tuple[BoundMeasure, ...]],
+        facts: Mapping[str, Frame],
+        positions: Mapping[str, np.ndarray],
+        size: int,
     ) -> None:
-        self._queries, self._facts, self._keys = queries, facts, keys
-        self._groups: dict[str, list[tuple[Any, ...] | None]] = {}
-        self._columns: dict[BoundMeasure, list[Any]] = {}
+        self._queries, self._facts, self._positions, self._size = queries, facts, positions, size
+        self._columns: dict[BoundMeasure, np.ndarray] = {}
+        self._lists: dict[BoundMeasure, list[Any]] = {}
 
-    def measures(self, planned: PlannedKpi) -> dict[str, Sequence[Any]]:
+    def arrays(self, planned: PlannedKpi) -> dict[str, np.ndarray]:
         return {name: self._column(bound) for name, bound in planned.measures.items()}
 
-    def _column(self, bound: BoundMeasure) -> list[Any]:
+    def lists(self, planned: PlannedKpi) -> dict[str, Sequence[Any]]:
+        """The measures as Python values; one list per measure, shared by every KPI."""
+        for bound in planned.measures.values():
+            if bound not in self._lists:
+                self._lists[bound] = self._column(bound).tolist()
+        return {name: self._lists[bound] for name, bound in planned.measures.items()}
+
+    def _column(self, bound: BoundMeasure) -> np.ndarray:
         if bound not in self._columns:
-            if bound.fact not in self._groups:
-                table = self._facts.get(bound.fact, {})
-                self._groups[bound.fact] = [table.get(key) for key in self._keys]
-            position = self._queries[bound.fact].index(bound)
-            values = [None if g is None else g[position] for g in self._groups[bound.fact]]
-            if bound.aggregate not in ("min", "max"):
-                values = [0 if value is None else value for value in values]
-            self._columns[bound] = values
+            frame = self._facts.get(bound.fact)
+            if frame is None:
+                values, positions = np.zeros(0, np.int64), np.zeros(0, np.intp)
+            else:
+                values = frame.measures[self._queries[bound.fact].index(bound)]
+                positions = self._positions[bound.fact]
+            zero = bound.aggregate not in ("min", "max")
+            self._columns[bound] = _lined_up(values, positions, self._size, zero=zero)
         return self._columns[bound]
+
+
+def _lined_up(values: np.ndarray, positions: np.ndarray, size: int, *, zero: bool) -> np.ndarray:
+    """``values`` placed at ``positions`` of ``size`` groups; the others 0 (``zero``) or
+    unknown (masked: ``None``)."""
+    if zero:
+        found = np.ma.filled(values, 0)
+        column = np.zeros(size, found.dtype)
+        column[positions] = found
+        return column
+    column = np.ma.masked_all(size, values.dtype)
+    column[positions] = values
+    return column
 
 
 def _special_columns(

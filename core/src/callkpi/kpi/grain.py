@@ -7,7 +7,7 @@ grained KPI by the report's dimensions followed by the grain's missing ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -19,48 +19,16 @@ from .model import Grain, Values
 if TYPE_CHECKING:
     from .plan import PlannedKpi
 
-GroupKey = tuple[Any, ...]
-
-
-def fine_groups(keys: Iterable[GroupKey], width: int) -> dict[GroupKey, list[GroupKey]]:
-    """Each row key (the first ``width`` values) with its fine keys, in sorted order."""
-    groups: dict[GroupKey, list[GroupKey]] = {}
-    for key in sorted_keys(set(keys)):
-        groups.setdefault(key[:width], []).append(key)
-    return groups
-
-
-def sorted_keys(keys: Collection[GroupKey]) -> list[GroupKey]:
-    """``keys`` (all of one length) in order, ``None`` last in each position.
-
-    Sorted by each position's rank among its distinct values: ~10⁵ fine keys sort far
-    faster as integer columns than as tuples compared value by value."""
-    keys = list(keys)
-    if len(keys) < 2:  # also the one key () of a report not grouped by anything
-        return keys
-    ranks = []
-    for values in zip(*keys, strict=True):
-        rank = {value: i for i, value in enumerate(sorted(set(values), key=_none_last))}
-        ranks.append(np.fromiter((rank[value] for value in values), np.int64, len(keys)))
-    order = np.lexsort(ranks[::-1])  # lexsort's last key is its first
-    return [keys[i] for i in order.tolist()]
-
-
-def _none_last(value: Any) -> tuple[bool, Any]:
-    return (value is None, value)
-
 
 class FineRows:
-    """The fine groups of every report row, one after the other: ``keys`` holds them all,
-    row ``i``'s being ``keys[bounds[i]:bounds[i + 1]]``; ``row_of`` says each one's row."""
+    """The fine groups of every report row, one after the other: row ``i``'s are
+    ``bounds[i]:bounds[i + 1]`` of the fine groups; ``row_of`` says each one's row."""
 
-    def __init__(self, fine: Mapping[GroupKey, list[GroupKey]], rows: Sequence[GroupKey]) -> None:
-        per_row = [fine.get(key, []) for key in rows]
-        self.size = len(rows)
-        self.keys = [key for keys in per_row for key in keys]
-        counts = [len(keys) for keys in per_row]
-        self.bounds = np.concatenate(([0], np.cumsum(counts, dtype=np.int64))).tolist()
-        self.row_of = np.repeat(np.arange(len(rows)), counts)
+    def __init__(self, row_of: np.ndarray, size: int) -> None:
+        self.size = size
+        self.count = len(row_of)
+        self.row_of = row_of
+        self.bounds = np.concatenate(([0], np.cumsum(np.bincount(row_of, minlength=size)))).tolist()
 
 
 class GrainFailure(Exception):
@@ -72,12 +40,12 @@ class GrainFailure(Exception):
 
 
 def grained_columns(
-    planned: PlannedKpi, fine: dict[str, Sequence[Any]], rows: FineRows, arrays: ArrayCache
+    planned: PlannedKpi, fine: dict[str, np.ndarray], rows: FineRows, arrays: ArrayCache
 ) -> dict[str, Sequence[Any]]:
     """Per row: the measures rolled up over its fine groups, and its grain's parts, summed.
-    ``fine``: each measure's values in the fine groups."""
+    ``fine``: each measure's values in the fine groups (:mod:`.result_columns`)."""
     aggregates = {name: bound.aggregate for name, bound in planned.measures.items()}
-    rolled = {name: _rolled_up(aggregate, fine[name], rows.bounds) for name, aggregate in aggregates.items()}
+    rolled = {name: _rolled_up(aggregate, fine[name], rows) for name, aggregate in aggregates.items()}
     grain, parameters = planned.spec.grain, planned.column.parameters
     assert grain is not None
     parts = _column_parts(grain, fine, rolled, rows, parameters, arrays)
@@ -86,23 +54,23 @@ def grained_columns(
     return rolled | parts
 
 
-def _rolled_up(aggregate: str, values: Sequence[Any], bounds: list[int]) -> list[Any]:
+def _rolled_up(aggregate: str, values: np.ndarray, rows: FineRows) -> list[Any]:
     """A measure of each row from its fine groups': their sum, or their minimum or maximum
     (``None`` when none has one)."""
-    found = [
-        [value for value in values[start:end] if value is not None]
-        for start, end in pairwise(bounds)
-    ]
-    if aggregate == "min":
-        return [min(row) if row else None for row in found]
-    if aggregate == "max":
-        return [max(row) if row else None for row in found]
-    return [sum(row) for row in found]
+    if aggregate in ("min", "max"):
+        extreme = min if aggregate == "min" else max
+        found = values.tolist()
+        kept = [[value for value in found[start:end] if value is not None] for start, end in pairwise(rows.bounds)]
+        return [extreme(row) if row else None for row in kept]
+    # bincount adds each row's values in order, one at a time, as a Python sum would
+    weights = np.ma.filled(values, 0)
+    sums = np.bincount(rows.row_of, weights=weights, minlength=rows.size)
+    return (sums.astype(np.int64) if weights.dtype.kind in "iu" else sums).tolist()
 
 
 def _column_parts(
     grain: Grain,
-    fine: dict[str, Sequence[Any]],
+    fine: dict[str, np.ndarray],
     rolled: dict[str, list[Any]],
     rows: FineRows,
     parameters: Mapping[str, float],
@@ -112,7 +80,7 @@ def _column_parts(
     fine groups' order, as :func:`add_parts` adds them; ``None`` when the grain has none."""
     if grain.columns is None:
         return None
-    fine_arrays = MeasureColumns(dict(fine), len(rows.keys), arrays).arrays
+    fine_arrays = MeasureColumns(dict(fine), rows.count, arrays).arrays
     row_columns = MeasureColumns(dict(rolled), rows.size, {})
     repeated = {name: row_columns.array(name)[rows.row_of] for name in rolled}
     try:
@@ -130,13 +98,13 @@ def _column_parts(
 
 def _row_parts(
     grain: Grain,
-    fine: dict[str, Sequence[Any]],
+    fine: dict[str, np.ndarray],
     rolled: dict[str, list[Any]],
     rows: FineRows,
     parameters: Mapping[str, float],
 ) -> dict[str, list[Any]]:
     """The parts computed one fine group at a time, by ``grain.parts``."""
-    fine_rows = MeasureColumns(dict(fine), len(rows.keys), {}).rows()
+    fine_rows = MeasureColumns(dict(fine), rows.count, {}).rows()
     row_values = MeasureColumns(dict(rolled), rows.size, {}).rows()
     totals: dict[str, list[Any]] = {name: [] for name in grain.names}
     bounds = rows.bounds

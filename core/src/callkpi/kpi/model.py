@@ -56,7 +56,9 @@ Interval = Callable[[Values, Mapping[str, float]], tuple[float, float] | None]
 class Estimate:
     """A formula for a sample statistic (survey KPIs): ``value`` and its 95 % confidence
     ``interval`` (low, high), both from the same additive measures. Below the KPI's minimum
-    sample an estimate is *withheld*: the report shows no value and no interval."""
+    sample an estimate is *withheld*: the report shows no value and no interval. An
+    ``interval`` declared :func:`columnar` is given every row's measures as arrays and
+    returns the (low, high) arrays, NaN where there is none."""
 
     value: Formula
     interval: Interval
@@ -271,9 +273,7 @@ def columnar(formula: F) -> F:
 def percent_of(numerator: str, denominator: str) -> Formula:
     """A formula: measure ``numerator`` as a percentage of measure ``denominator``."""
     return columnar(
-        _described(
-            lambda m, p: percent(m[numerator], m[denominator]), f"{numerator} ÷ {denominator} × 100"
-        )
+        _described(lambda m, p: percent(m[numerator], m[denominator]), f"{numerator} ÷ {denominator} × 100")
     )
 
 

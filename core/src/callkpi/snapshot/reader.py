@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
+import numpy as np
 from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
+from ..kpi.result_columns import Columns
 from .layout import DATA_FILE
 
 _DIALECT = postgresql.dialect(paramstyle="qmark")
@@ -49,11 +50,15 @@ class SnapshotReader:
             f"FROM read_parquet('{_quoted(directory / files)}'{options})"
         )
 
-    def run(self, query: Select) -> list[tuple[Any, ...]]:
-        """``query``'s rows as tuples in its column order."""
+    def run(self, query: Select) -> Columns:
+        """``query``'s result as columns in its column order (:mod:`callkpi.kpi.result_columns`)."""
         compiled = query.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-        return self.connection.execute(str(compiled), parameters).fetchall()
+        cursor = self.connection.execute(str(compiled), parameters)
+        types = [str(column[1]) for column in cursor.description]
+        arrays = list(cursor.fetchnumpy().values())
+        assert len(arrays) == len(types), "the query's column labels must differ"
+        return [_as_fetched(array, kind) for array, kind in zip(arrays, types, strict=True)]
 
     def months_holding(self, table: str, centre: str, column: str, values: list[str]) -> set[date]:
         """The local months of ``centre`` whose ``table`` rows have ``column`` in ``values``."""
@@ -72,6 +77,16 @@ class SnapshotReader:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _as_fetched(array: np.ndarray, kind: str) -> np.ndarray:
+    """``array`` typed as a row fetch would type its values: numpy hands DATE back as
+    timestamps and HUGEINT sums (integers) as floats."""
+    if kind == "DATE":
+        return array.astype("datetime64[D]")
+    if kind == "HUGEINT":
+        return array.astype(np.int64)
+    return array
 
 
 def _quoted(path: Path) -> str:
