@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from callkpi.connectors import RawEvent
+from callkpi.plugins import get_plugin_manager
+from callkpi.settings import Settings
 from callkpi.store.event_rows import SQLITE_COLUMNS
+from callkpi.store.ingest import _stored_form
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 
 
@@ -74,8 +80,7 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
     # every re-sent event must still be found, and the changed one (the 650th, in the
     # second chunk) told apart as a conflict.
     events = [
-        make_event("contact.offered", "2026-01-05T09:00:00Z", contactid=f"c{n}", queue="sales")
-        for n in range(700)
+        make_event("contact.offered", "2026-01-05T09:00:00Z", contactid=f"c{n}", queue="sales") for n in range(700)
     ]
     assert {o.status for o in ingestor.ingest_batch([raw(e) for e in events])} == {"accepted"}
     resent = [raw(e) for e in events]
@@ -88,3 +93,70 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
 
 def test_the_sqlite_append_names_every_event_column_in_the_table_order():
     assert tuple(column.name for column in StoredEvent.__table__.columns) == SQLITE_COLUMNS
+
+
+def _dumped(event) -> bytes:
+    # The stored form as ingest used to write it: the model dumped to a dict, serialised.
+    return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seconds=st.floats(min_value=0, max_value=1e300, allow_nan=False, allow_infinity=False),
+    text=st.text(max_size=40),
+    resolved=st.none() | st.booleans(),
+    count=st.integers(min_value=0, max_value=2**63 - 1),
+)
+def test_stored_json_is_byte_for_byte_the_dumped_model(seconds, text, resolved, count):
+    # Ingest takes pydantic-core's JSON instead of dumping the model to a dict and
+    # serialising that; the content hash of an event re-sent later depends on the bytes.
+    validator = get_plugin_manager(Settings(_env_file=None)).catalog.event_types.validator
+    payloads = [
+        {"type": "contact.answered", "data": {"ring_s": seconds}},
+        {"type": "contact.wrapup_completed", "data": {"disposition": text[:128], "resolved": resolved}},
+        {
+            "type": "contact.recorded",
+            "data": {
+                "outcome": "answered",
+                "offered_at": "2026-01-05T09:00:00.25+02:00",
+                "answered_at": "2026-01-05T07:00:10Z",
+                "talk_s": seconds,
+                "transfers": count,
+                "language": text[:35] or None,
+            },
+        },
+    ]
+    for payload in payloads:
+        event = validator.validate(
+            {
+                "specversion": "1.0",
+                "id": f"e-{payload['type']}",
+                "source": f"urn:{text}",
+                "time": "2026-01-05T09:00:00.123456+01:00",
+                "contactid": "c1",
+                "agentid": "a1",
+                "queue": text[:128] or None,
+                **payload,
+            }
+        )
+        serialised, body = _stored_form(event)
+        assert serialised == _dumped(event)
+        assert body == orjson.loads(_dumped(event))
+
+
+def test_customer_events_store_the_hmac_at_the_end_of_data(store, ingestor, make_event):
+    offered = make_event(
+        "contact.offered",
+        "2026-01-05T09:00:00Z",
+        {"customer": "+31 20 123 4567", "language": "nl-NL"},
+        contactid="c1",
+        queue="sales",
+    )
+    ingestor.ingest_batch([raw(offered)])
+    with store.transaction() as connection:
+        body = connection.execute(select(StoredEvent.body)).scalar_one()
+    event = ingestor.validator.validate(raw(offered).payload)
+    expected = event.model_dump(mode="json", exclude_none=True)
+    del expected["data"]["customer"]
+    expected["data"]["customer_hmac"] = ingestor.hasher.hash("+31 20 123 4567", "NL")
+    assert body == orjson.dumps(expected).decode()
