@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
 
 from callkpi.connectors import RawEvent
-from callkpi.plugins import get_plugin_manager
-from callkpi.settings import Settings
-from callkpi.store.event_rows import SQLITE_COLUMNS
-from callkpi.store.ingest import _stored_form
+from callkpi.projector.driver import bind_processor
+from callkpi.store.event_rows import SQLITE_COLUMNS, _utc_text
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 
 
@@ -95,55 +96,6 @@ def test_the_sqlite_append_names_every_event_column_in_the_table_order():
     assert tuple(column.name for column in StoredEvent.__table__.columns) == SQLITE_COLUMNS
 
 
-def _dumped(event) -> bytes:
-    # The stored form as ingest used to write it: the model dumped to a dict, serialised.
-    return orjson.dumps(event.model_dump(mode="json", exclude_none=True))
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    seconds=st.floats(min_value=0, max_value=1e300, allow_nan=False, allow_infinity=False),
-    text=st.text(max_size=40),
-    resolved=st.none() | st.booleans(),
-    count=st.integers(min_value=0, max_value=2**63 - 1),
-)
-def test_stored_json_is_byte_for_byte_the_dumped_model(seconds, text, resolved, count):
-    # Ingest takes pydantic-core's JSON instead of dumping the model to a dict and
-    # serialising that; the content hash of an event re-sent later depends on the bytes.
-    validator = get_plugin_manager(Settings(_env_file=None)).catalog.event_types.validator
-    payloads = [
-        {"type": "contact.answered", "data": {"ring_s": seconds}},
-        {"type": "contact.wrapup_completed", "data": {"disposition": text[:128], "resolved": resolved}},
-        {
-            "type": "contact.recorded",
-            "data": {
-                "outcome": "answered",
-                "offered_at": "2026-01-05T09:00:00.25+02:00",
-                "answered_at": "2026-01-05T07:00:10Z",
-                "talk_s": seconds,
-                "transfers": count,
-                "language": text[:35] or None,
-            },
-        },
-    ]
-    for payload in payloads:
-        event = validator.validate(
-            {
-                "specversion": "1.0",
-                "id": f"e-{payload['type']}",
-                "source": f"urn:{text}",
-                "time": "2026-01-05T09:00:00.123456+01:00",
-                "contactid": "c1",
-                "agentid": "a1",
-                "queue": text[:128] or None,
-                **payload,
-            }
-        )
-        serialised, body = _stored_form(event)
-        assert serialised == _dumped(event)
-        assert body == orjson.loads(_dumped(event))
-
-
 def test_customer_events_store_the_hmac_at_the_end_of_data(store, ingestor, make_event):
     offered = make_event(
         "contact.offered",
@@ -160,3 +112,19 @@ def test_customer_events_store_the_hmac_at_the_end_of_data(store, ingestor, make
     del expected["data"]["customer"]
     expected["data"]["customer_hmac"] = ingestor.hasher.hash("+31 20 123 4567", "NL")
     assert body == orjson.dumps(expected).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)),
+    offset_minutes=st.sampled_from([0, 0, 60, -210, 345]),
+)
+def test_the_sqlite_time_cut_from_json_is_the_converted_datetime(moment, offset_minutes):
+    # The event insert cuts the stored text from the event's JSON time when that is in
+    # UTC; it must be exactly what the column's datetime conversion writes.
+    local = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    event_time = TypeAdapter(AwareDatetime).validate_json(orjson.dumps(local.isoformat()))
+    json_time = orjson.loads(TypeAdapter(AwareDatetime).dump_json(event_time))
+    convert = bind_processor(StoredEvent.__table__.c.time.type, sqlite.dialect())
+    assert (_utc_text(json_time) or convert(event_time)) == convert(event_time)
+    assert (_utc_text(json_time) is not None) == (offset_minutes == 0)

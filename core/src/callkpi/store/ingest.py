@@ -159,15 +159,15 @@ class Ingestor:
                 "then replay)"
             ]
             return item
-        serialised, item.body = _stored_form(event)
-        item.customer = self._hash_customer(item.body, centre)
-        if item.customer is not None:
-            serialised = orjson.dumps(item.body)
+        item.body = body = event.model_dump(mode="json", exclude_none=True)
+        item.customer = self._hash_customer(body, centre)
+        serialised = orjson.dumps(body)
         item.row = {
             "id": event.id,
             "type": event.type,
             "source": event.source,
             "time": event.time,
+            "time_json": body["time"],  # the SQLite insert writes its text from it
             "centre": event.centre,
             "contactid": event.contactid,
             "agentid": event.agentid,
@@ -307,14 +307,6 @@ def _tally(summary: IngestSummary, results: list[tuple[PreparedInput, EventOutco
     summary.by_type.update(
         prepared.event.type for prepared, outcome in results if outcome.status == "accepted"
     )
-
-
-def _stored_form(event: Envelope) -> tuple[bytes, dict[str, Any]]:
-    """The event's canonical JSON and the body dict it parses to: pydantic-core's own JSON
-    and orjson's parse of it cost two thirds of dumping a dict and serialising that, and
-    give the same bytes (floats and strings are written alike; a test holds them equal)."""
-    serialised = event.__pydantic_serializer__.to_json(event, exclude_none=True)
-    return serialised, orjson.loads(serialised)
 
 
 def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
