@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +223,18 @@ def test_a_plugins_type_gets_a_schema_under_its_own_name():
     # A required extension loses its null branch: channel must be one of the channels.
     assert schema["properties"]["channel"]["enum"][:2] == ["voice", "chat"]
     assert schema["required"][-2:] == ["contactid", "channel"]
+
+
+def test_the_future_limit_holds_to_the_second_between_events(runtime):
+    # The validator reuses the limit it last read from the clock: an event just inside
+    # 24 hours is accepted and one just beyond rejected, whichever was validated before.
+    now = datetime.now(UTC)
+    inside = changed("time", (now + timedelta(hours=24, seconds=-5)).isoformat())
+    beyond = changed("time", (now + timedelta(hours=24, seconds=5)).isoformat())
+    for order in ((inside, beyond), (beyond, inside), (inside, beyond, inside, beyond)):
+        for event in order:
+            if event is inside:
+                assert runtime.validate(event).time == datetime.fromisoformat(inside["time"])
+            else:
+                with pytest.raises(InvalidEvent, match="more than 24 hours ahead"):
+                    runtime.validate(event)

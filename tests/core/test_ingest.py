@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import func, select
+from sqlalchemy.dialects import sqlite
 
 from callkpi.connectors import RawEvent
-from callkpi.store.event_rows import SQLITE_COLUMNS
+from callkpi.projector.driver import bind_processor
+from callkpi.store.event_rows import SQLITE_COLUMNS, _utc_text
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 
 
@@ -74,8 +81,7 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
     # every re-sent event must still be found, and the changed one (the 650th, in the
     # second chunk) told apart as a conflict.
     events = [
-        make_event("contact.offered", "2026-01-05T09:00:00Z", contactid=f"c{n}", queue="sales")
-        for n in range(700)
+        make_event("contact.offered", "2026-01-05T09:00:00Z", contactid=f"c{n}", queue="sales") for n in range(700)
     ]
     assert {o.status for o in ingestor.ingest_batch([raw(e) for e in events])} == {"accepted"}
     resent = [raw(e) for e in events]
@@ -88,3 +94,37 @@ def test_duplicates_and_conflicts_are_found_across_look_up_chunks(store, ingesto
 
 def test_the_sqlite_append_names_every_event_column_in_the_table_order():
     assert tuple(column.name for column in StoredEvent.__table__.columns) == SQLITE_COLUMNS
+
+
+def test_customer_events_store_the_hmac_at_the_end_of_data(store, ingestor, make_event):
+    offered = make_event(
+        "contact.offered",
+        "2026-01-05T09:00:00Z",
+        {"customer": "+31 20 123 4567", "language": "nl-NL"},
+        contactid="c1",
+        queue="sales",
+    )
+    ingestor.ingest_batch([raw(offered)])
+    with store.transaction() as connection:
+        body = connection.execute(select(StoredEvent.body)).scalar_one()
+    event = ingestor.validator.validate(raw(offered).payload)
+    expected = event.model_dump(mode="json", exclude_none=True)
+    del expected["data"]["customer"]
+    expected["data"]["customer_hmac"] = ingestor.hasher.hash("+31 20 123 4567", "NL")
+    assert body == orjson.dumps(expected).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)),
+    offset_minutes=st.sampled_from([0, 0, 60, -210, 345]),
+)
+def test_the_sqlite_time_cut_from_json_is_the_converted_datetime(moment, offset_minutes):
+    # The event insert cuts the stored text from the event's JSON time when that is in
+    # UTC; it must be exactly what the column's datetime conversion writes.
+    local = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    event_time = TypeAdapter(AwareDatetime).validate_json(orjson.dumps(local.isoformat()))
+    json_time = orjson.loads(TypeAdapter(AwareDatetime).dump_json(event_time))
+    convert = bind_processor(StoredEvent.__table__.c.time.type, sqlite.dialect())
+    assert (_utc_text(json_time) or convert(event_time)) == convert(event_time)
+    assert (_utc_text(json_time) is not None) == (offset_minutes == 0)

@@ -46,10 +46,12 @@ def _sqlite_datetime(standard: Processor) -> Processor:
         remembered = last[0]
         if value is remembered[0]:
             return remembered[1]
-        if type(value) is not datetime or value.utcoffset() is None:
+        offset = value.utcoffset() if type(value) is datetime else None
+        if offset is None:
             return standard(value)  # naive or odd input: the standard way, and its error
-        # "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, as SQLAlchemy's storage format writes it.
-        text = value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+        # "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, as SQLAlchemy's storage format writes it;
+        # the slice drops the offset, so a time already in UTC (nearly all) is not converted.
+        text = (value.astimezone(UTC) if offset else value).isoformat(" ", "microseconds")[:26]
         last[0] = (value, text)
         return text
 

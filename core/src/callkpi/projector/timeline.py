@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 
@@ -25,6 +26,9 @@ class Entry(NamedTuple):
         return self.body.get("data", {})
 
 
+# A batch parses each time several times (a contact's events share times, and its
+# agent's state events are read by both folds); datetimes are immutable, so shareable.
+@lru_cache(maxsize=1 << 14)
 def parse_time(text: str) -> datetime:
     """An ISO 8601 time with offset (as stored) as an aware UTC datetime."""
     return datetime.fromisoformat(text).astimezone(UTC)

@@ -167,6 +167,7 @@ class Ingestor:
             "type": event.type,
             "source": event.source,
             "time": event.time,
+            "time_json": body["time"],  # the SQLite insert writes its text from it
             "centre": event.centre,
             "contactid": event.contactid,
             "agentid": event.agentid,
