@@ -151,9 +151,11 @@ class TestRequiredAgents(StandardKpiTests):
             "understaffed_intervals": 2,
         }
 
-    def test_one_row_per_interval_is_that_interval(self, kpi_ingestor, kpi_registry, make_event):
+    # by date × interval15 the report's rows are the grain itself: each its own one interval
+    @pytest.mark.parametrize("group_by", [("interval15",), ("date", "interval15")])
+    def test_one_row_per_interval_is_that_interval(self, kpi_ingestor, kpi_registry, make_event, group_by):
         self.report(kpi_ingestor, kpi_registry, make_event)  # ingests the timeline
-        request = ReportRequest(("required_agents",), self.day, self.day, ("interval15",))
+        request = ReportRequest(("required_agents",), self.day, self.day, group_by)
         report = run_report(kpi_ingestor.store, request, registry=kpi_registry)
         found = {
             row.dimensions["interval15"]: (

@@ -112,9 +112,12 @@ class _Tables:
         return self._plain
 
     def _fine_table(self, dims: tuple[str, ...]) -> tuple[FineRows, _MeasureTable]:
+        if dims == self._group_by:
+            # the report's dimensions cover the grain: each row is its own one fine group,
+            # and the plan queried the grain's measures with the plain ones
+            return FineRows(np.arange(self._size), self._size), self._plain_table()
         if dims not in self._fine:
-            # a grain the report's dimensions already cover has no fine groups of its own
-            found = self._results.get(dims, {}) if dims in self._plan.grained else {}
+            found = self._results.get(dims, {})
             row_of, positions = self._index.fine_groups(dims) if found else (np.zeros(0, np.intp), {})
             table = _MeasureTable(self._plan.grained.get(dims, {}), found, positions, len(row_of))
             self._fine[dims] = (FineRows(row_of, self._size), table)
