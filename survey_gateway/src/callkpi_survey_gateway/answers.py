@@ -18,36 +18,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .detractors import DEFAULT_THRESHOLDS, is_detractor
 from .events_out import queue_event
+from .hot_statements import HotStatement
 from .tables import sg_answer, sg_message, sg_survey
 
 SCALES: dict[str, str] = {"nps": "0-10", "csat": "1-5", "ces": "1-7", "resolved": "yes-no", "comment": "text"}
 OPEN_STATUSES = ("scheduled", "active")
 
 
-def insert_once(table: Table, *keys: str) -> dict[str, Insert]:
-    """Per dialect: INSERT of bound ``table`` columns that does nothing when a row with the same
-    ``keys`` exists and RETURNING the first key, so ``.first()`` says whether it inserted
-    (psycopg reports rowcount -1 for ON CONFLICT DO NOTHING)."""
+def insert_once(table: Table, *keys: str) -> HotStatement:
+    """INSERT of bound ``table`` columns (``new_`` + name) that does nothing when a row with the
+    same ``keys`` exists and RETURNING the first key, so a row back says it inserted (psycopg
+    reports rowcount -1 for ON CONFLICT DO NOTHING)."""
     values = {column.name: bindparam(f"new_{column.name}") for column in table.columns}
-    return {dialect.dialect.name: dialect.insert(table).values(**values)
-            .on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[keys[0]])
-            for dialect in (sqlite, postgresql)}
+    variants = [dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+                .returning(table.c[keys[0]]) for dialect in (sqlite, postgresql)]
+    return HotStatement(variants[0], postgresql=variants[1])
 
 
 _INSERT_ANSWER = insert_once(sg_answer, "survey_id", "instrument")
-_ADVANCE = (update(sg_survey).where(sg_survey.c.id == bindparam("survey"))
-            .values(step=bindparam("new_step"), reprompts=0, status="active"))
-_COMPLETE = (update(sg_survey).where(sg_survey.c.id == bindparam("survey"), sg_survey.c.status.in_(OPEN_STATUSES))
-             .values(step=bindparam("new_step"), reprompts=0, status="completed", closed_at=bindparam("at"),
-                     close_reason="all questions answered", number_enc=None))
-_CANCEL_PENDING = (update(sg_message).where(sg_message.c.survey_id == bindparam("survey"),
-                                            sg_message.c.status == "pending")
-                   .values(status="cancelled", updated_at=bindparam("at")))
+_ADVANCE = HotStatement(update(sg_survey).where(sg_survey.c.id == bindparam("survey"))
+                        .values(step=bindparam("new_step"), reprompts=0, status="active"))
+_STILL_OPEN = or_(*(sg_survey.c.status == status for status in OPEN_STATUSES))  # compiled once: no expanding IN
+_COMPLETE = HotStatement(update(sg_survey).where(sg_survey.c.id == bindparam("survey"), _STILL_OPEN)
+                         .values(step=bindparam("new_step"), reprompts=0, status="completed",
+                                 closed_at=bindparam("at"), close_reason="all questions answered", number_enc=None))
+_CANCEL_PENDING = HotStatement(update(sg_message).where(sg_message.c.survey_id == bindparam("survey"),
+                                                        sg_message.c.status == "pending")
+                               .values(status="cancelled", updated_at=bindparam("at")))
 
 
 @dataclass(frozen=True)
@@ -102,21 +104,21 @@ def _insert_answer(connection: Connection, survey_row: Mapping[str, Any], instru
     """Insert the answer unless one exists; True when this call inserted it."""
     values = {"new_survey_id": survey_row["id"], "new_instrument": instrument, "new_score": score, "new_text": text,
               "new_answered_at": now, "new_via": via}
-    return connection.execute(_INSERT_ANSWER[connection.dialect.name], values).first() is not None
+    return bool(_INSERT_ANSWER.rows(connection, values))
 
 
 def _advance(connection: Connection, survey: Mapping[str, Any], step: int, completed: bool, now: datetime) -> None:
     if not completed:
-        connection.execute(_ADVANCE, {"survey": survey["id"], "new_step": step})
+        _ADVANCE.run(connection, {"survey": survey["id"], "new_step": step})
         return
     # Closing wipes the number and cancels a pending reminder: nothing may follow the thanks.
-    connection.execute(_COMPLETE, {"survey": survey["id"], "new_step": step, "at": now})
+    _COMPLETE.run(connection, {"survey": survey["id"], "new_step": step, "at": now})
     cancel_pending_messages(connection, survey["id"], now)
 
 
 def cancel_pending_messages(connection: Connection, survey_id: str, now: datetime) -> None:
     """Cancel what the survey still had waiting to be sent (a reminder, a late question)."""
-    connection.execute(_CANCEL_PENDING, {"survey": survey_id, "at": now})
+    _CANCEL_PENDING.run(connection, {"survey": survey_id, "at": now})
 
 
 def _queue_response(connection: Connection, survey_row: Mapping[str, Any], instrument: str,

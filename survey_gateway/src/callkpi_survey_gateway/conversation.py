@@ -26,6 +26,7 @@ from callkpi.store.privacy import CustomerHasher
 from .answers import OPEN_STATUSES, insert_once, record_answer
 from .config import SurveyConfig
 from .events_out import queue_event
+from .hot_statements import HotStatement
 from .lifecycle import close_survey
 from .messages import render
 from .outbox import enqueue
@@ -38,9 +39,10 @@ MAX_REPROMPTS = 1  # one polite re-prompt per question, then the survey gives up
 RECENT_SURVEYS = 5
 # Built once (see answers.py): every inbound text runs these.
 _INSERT_SEEN = insert_once(sg_inbound_seen, "message_sid")
-_RECENT = (select(sg_survey).where(sg_survey.c.customer_hmac == bindparam("customer"))
-           .order_by(sg_survey.c.created_at.desc()).limit(RECENT_SURVEYS))
-_RECENT_LOCKED = _RECENT.with_for_update()
+_RECENT_QUERY = (select(sg_survey).where(sg_survey.c.customer_hmac == bindparam("customer"))
+                 .order_by(sg_survey.c.created_at.desc()).limit(RECENT_SURVEYS))
+# Locked on PostgreSQL so two texts at once apply in turn; SQLite has one writer anyway.
+_RECENT = HotStatement(_RECENT_QUERY, postgresql=_RECENT_QUERY.with_for_update())
 _REPROMPTED = update(sg_survey).where(sg_survey.c.id == bindparam("survey")).values(reprompts=sg_survey.c.reprompts + 1)
 
 
@@ -91,13 +93,12 @@ def handle_inbound(connection: Connection, hasher: CustomerHasher, sms: InboundS
 
 def _first_sighting(connection: Connection, message_sid: str, now: datetime) -> bool:
     values = {"new_message_sid": message_sid, "new_received_at": now}
-    return connection.execute(_INSERT_SEEN[connection.dialect.name], values).first() is not None
+    return bool(_INSERT_SEEN.rows(connection, values))
 
 
 def _recent_surveys(connection: Connection, customer_hmac: str) -> list[dict[str, Any]]:
     """The customer's newest surveys, locked on PostgreSQL so two texts at once apply in turn."""
-    query = _RECENT_LOCKED if connection.dialect.name == "postgresql" else _RECENT
-    return [dict(row) for row in connection.execute(query, {"customer": customer_hmac}).mappings()]
+    return _RECENT.mappings(connection, {"customer": customer_hmac})
 
 
 def _awaited_instrument(survey: Mapping[str, Any] | None) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from callkpi.connectors import RawEvent
 from callkpi.store.db import Store
 
+from .hot_statements import HotStatement
 from .tables import sg_event_outbox
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ log = logging.getLogger(__name__)
 
 # Built once: every inbound reply queues an event, and a statement built per call costs more in
 # SQLAlchemy's cache-key generation than its execution.
-_QUEUE_EVENT = sa.insert(sg_event_outbox)
+_QUEUE_EVENT = HotStatement(sa.insert(sg_event_outbox).values(
+    centre=sa.bindparam("new_centre"), body=sa.bindparam("new_body"), created_at=sa.bindparam("new_created_at")))
 
 
 class IngestState(Protocol):
@@ -68,8 +70,8 @@ def queue_event(connection: Connection, centre: str, type: str, survey_row: Mapp
         "data": {"surveyid": survey_row["id"], **data},
     }
     body = {key: value for key, value in body.items() if value is not None}
-    connection.execute(_QUEUE_EVENT, {"centre": centre, "body": json.dumps(body, ensure_ascii=False),
-                                      "created_at": datetime.now(UTC)})
+    _QUEUE_EVENT.run(connection, {"new_centre": centre, "new_body": json.dumps(body, ensure_ascii=False),
+                                  "new_created_at": datetime.now(UTC)})
 
 
 def flush_events(target: IngestState | Store, settings: GatewaySettings, *, limit: int = FLUSH_BATCH) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from .hot_statements import HotStatement
 from .tables import sg_message, sg_survey
 
 # Provider (Twilio) statuses in the outbox's words.
@@ -29,7 +30,9 @@ RANK = {"pending": 0, "sending": 1, "unknown": 1, "queued": 2, "sent": 3,
         "delivered": 4, "undelivered": 4, "failed": 4, "cancelled": 4}
 FINAL = frozenset({"delivered", "undelivered", "failed", "cancelled"})
 # Built once: every reply that keeps a survey open queues a message (see answers.py).
-_ENQUEUE = sa.insert(sg_message).values(status="pending", attempts=0)
+_ENQUEUE = HotStatement(sa.insert(sg_message).values(
+    status="pending", attempts=0, **{name: sa.bindparam(f"new_{name}") for name in
+                                     ("survey_id", "kind", "body", "not_before", "created_at", "updated_at")}))
 CLAIM_COLUMNS = (sg_message.c.id, sg_message.c.survey_id, sg_message.c.kind, sg_message.c.body,
                  sg_message.c.attempts, sg_message.c.claimed_at)
 
@@ -101,9 +104,9 @@ def cancel_pending(connection: Connection, survey_id: str, now: datetime) -> Non
 def enqueue(connection: Connection, survey_id: str, kind: str, body: str, not_before: datetime,
             now: datetime) -> int:
     """Add a ``pending`` message to the outbox; return its id."""
-    result = connection.execute(_ENQUEUE, {"survey_id": survey_id, "kind": kind, "body": body,
-                                           "not_before": not_before, "created_at": now, "updated_at": now})
-    return result.inserted_primary_key[0]
+    return _ENQUEUE.inserted_id(connection, {"new_survey_id": survey_id, "new_kind": kind, "new_body": body,
+                                             "new_not_before": not_before, "new_created_at": now,
+                                             "new_updated_at": now})
 
 
 def message_with_survey(connection: Connection, message_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
