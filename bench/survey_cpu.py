@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from survey import INBOUND_PATH, create_surveys, recorded_answers, server_environment, signed_replies
 from survey_load import request_bytes
 
-FLUSH_SETTLE_S = 1.0  # the event flusher gathers for 0.2 s; its last batch is part of the cost
+FLUSH_SETTLE_S = 1.0  # the event flusher gathers for 50 ms; its last batch is part of the cost
 
 
 class ThreadProfiles:
@@ -127,9 +127,10 @@ def main() -> int:
         print(f"{len(replies)} replies in process, {args.concurrency} in flight: "
               f"{cpu_s / len(replies) * 1000:.3f} ms CPU a reply ({wall_s:.2f} s wall, failed: {failed}, "
               f"load average {os.getloadavg()[0]:.1f})")
-        answers = recorded_answers(env)
-        print(f"  answers recorded: {answers} of {len(replies)}")
-    return 0 if failed == 0 and answers == len(replies) else 1
+        answers, ingested, queued = recorded_answers(env)
+        print(f"  answers recorded: {answers} of {len(replies)}; response events ingested: {ingested}; "
+              f"still in the outbox: {queued}")
+    return 0 if failed == 0 and answers == ingested == len(replies) else 1
 
 
 if __name__ == "__main__":
