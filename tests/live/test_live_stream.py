@@ -4,9 +4,11 @@ an alert whose webhook reaches a local receiver."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 
 import httpx
@@ -32,6 +34,23 @@ def test_a_notification_from_another_thread_wakes_only_its_centres_waiters(run_a
             return woken, await theirs.wait(0.05)
 
     assert run_async(scenario()) == ({"rotterdam"}, set())
+
+
+def test_a_waiter_woken_in_the_moment_it_is_cancelled_still_ends(run_async):
+    # Python 3.11's asyncio.wait_for returns the result instead of raising when the awaited
+    # thing finishes as the cancel arrives: the alert task then never ended, and a server
+    # (or a test's TestClient) waited for its shutdown for ever after an event came in last.
+    async def scenario() -> bool:
+        with LiveHub().listen() as waiter:
+            task = asyncio.create_task(waiter.wait(60))
+            await asyncio.sleep(0)  # the task now waits for its event
+            waiter.wake("rotterdam")
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            return task.cancelled()
+
+    assert run_async(scenario())
 
 
 def test_the_stream_sends_a_board_at_once_and_after_each_event_then_ends(run_async):

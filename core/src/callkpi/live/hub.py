@@ -33,8 +33,11 @@ class Waiter:
 
     async def wait(self, timeout_s: float) -> set[str]:
         """Wait until woken or ``timeout_s`` passed; the centres with new events since the last call."""
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancel that arrives as
+        # the event is set, and the alert task then never ends (the server's shutdown hangs)
         with suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._event.wait()
         self._event.clear()
         dirty, self._dirty = self._dirty, set()
         return dirty
