@@ -5,7 +5,6 @@ clocks go back in Amsterdam, non-ASCII user names, a transfer chain, agent event
 from __future__ import annotations
 
 import gzip
-import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,7 +18,8 @@ from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
 from callkpi.kpi.report import ReportRequest
 from callkpi.store.centres import add_centre
-from callkpi.store.tables import AgentIntervalFact, ContactFact, QuarantinedInput
+from callkpi.store.quarantine import list_quarantined
+from callkpi.store.tables import AgentIntervalFact, ContactFact
 from callkpi_connector_amazon_connect.reader import read
 
 FIXTURES = Path(__file__).parent / "fixtures" / "amazon_connect"
@@ -214,7 +214,9 @@ def test_records_that_cannot_be_mapped_are_quarantined_with_the_field(ingestor, 
     )
     summary = ingestor.ingest(events_of(source)[0])
     assert summary.quarantined == 4  # line 1, line 2, and both elements of the array
-    reasons = sorted(json.loads(r["reasons"])[0] for r in rows(ingestor.store, QuarantinedInput))
+    with ingestor.store.reading() as connection:
+        quarantined = list_quarantined(connection, ingestor.quarantine_seal)
+    reasons = sorted(row.reasons[0] for row in quarantined)
     assert reasons[0].startswith("line 1: contact record: LastUpdateTimestamp missing")
     assert "line 2: contact record: Channel = 'FAX': expected one of VOICE" in reasons[1]
     assert reasons[2].startswith("line 3: expected an Amazon Connect contact record")

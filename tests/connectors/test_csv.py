@@ -13,6 +13,7 @@ from sqlalchemy import select
 from callkpi.connector_config import InvalidConfig, validate_config
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import RawEvent
+from callkpi.store.quarantine import list_quarantined
 from callkpi.store.tables import QuarantinedInput, StoredEvent
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -208,14 +209,19 @@ def test_ingest_stores_good_rows_and_quarantines_bad_ones_with_origin(
     # 4 contacts + 2 surveys accepted; rows 5 and 6 and row 7's survey quarantined.
     assert (summary.accepted, summary.quarantined) == (6, 3)
     with store.transaction() as connection:
-        rows = connection.execute(select(QuarantinedInput).order_by(QuarantinedInput.id)).all()
+        rows = list_quarantined(connection, ingestor.quarantine_seal)
         bodies = connection.execute(select(StoredEvent.body)).scalars().all()
+        at_rest = connection.execute(select(QuarantinedInput.raw, QuarantinedInput.reasons)).all()
     assert [row.origin for row in rows] == [f"pbx_export_cp1252.csv:{n}" for n in (5, 6, 7)]
     assert json.loads(rows[0].raw)["csv_row"]["Talk"] == "2:5x"
-    assert json.loads(rows[1].reasons) == [
-        "row 6: outcome: column 'Status' = 'Busy': expected one of 'Answered', 'Abandoned'"
-    ]
+    assert rows[1].reasons == (
+        "row 6: outcome: column 'Status' = 'Busy': expected one of 'Answered', 'Abandoned'",
+    )
     assert not any("123 4567" in body for body in bodies)  # the caller's number only as an HMAC
+    # Quarantine keeps the input whole, numbers included, to fix and replay; sealed at rest
+    callers = {json.loads(row.raw)["csv_row"]["Caller"] for row in rows}
+    assert "+31 6 1234 5678" in callers
+    assert not any(number in cell for number in callers for row in at_rest for cell in row)
 
 
 def test_config_errors_point_into_the_mapping_and_name_the_closest_form(csv_connector):

@@ -9,11 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
-
 from callkpi.connectors import RawEvent
 from callkpi.events import V1_TYPES
-from callkpi.store.tables import QuarantinedInput
+from callkpi.store.quarantine import list_quarantined
 from callkpi_connector_jsonl import read
 
 
@@ -113,10 +111,10 @@ def test_messy_file_through_ingest_stores_the_good_and_quarantines_the_cut_line(
     summary = ingestor.ingest(read(source, {}))
     # Lines 1 and 3 are whole events; line 4 was cut off after 40 bytes.
     assert (summary.accepted, summary.quarantined) == (2, 1)
-    with store.transaction() as connection:
-        row = connection.execute(select(QuarantinedInput)).one()
+    with store.reading() as connection:
+        (row,) = list_quarantined(connection, ingestor.quarantine_seal)
     assert row.origin == f"{source}:4"
-    assert "not valid JSON" in json.loads(row.reasons)[0]
+    assert "not valid JSON" in row.reasons[0]
 
 
 def test_a_gzip_file_cut_short_ends_with_an_error_event_for_quarantine(tmp_path):

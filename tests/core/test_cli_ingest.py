@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from typer.testing import Result
 
 from callkpi.store.db import Store
@@ -203,6 +203,23 @@ def test_discard_keeps_the_row_and_refuses_twice(quarantined: Run, database: str
     assert count(database, QuarantinedInput, status="discarded") == 1
     # --all replays only open rows: #1 (unknown centre) still fails, #2 is left alone.
     assert "Replayed 0 of 1." in quarantined("quarantine", "replay", "--all").output
+
+
+def test_seal_seals_rows_stored_in_clear_and_an_altered_row_is_one_red_line(quarantined: Run, database: str):
+    assert "Sealed 0 quarantined inputs stored in clear." in quarantined("quarantine", "seal").output
+    store = Store.open(database)
+    table = QuarantinedInput.__table__
+    with store.transaction() as connection:  # as a release before sealing stored it
+        connection.execute(update(table).where(table.c.id == 2).values(raw='{"type": "contact.ofered"}'))
+    assert "Sealed 1 quarantined input stored in clear." in quarantined("quarantine", "seal").output
+    assert json.loads(quarantined("quarantine", "show", "2", "--raw").output) == {"type": "contact.ofered"}
+    with store.transaction() as connection:
+        sealed = connection.execute(select(table.c.raw).where(table.c.id == 2)).scalar_one()
+        connection.execute(update(table).where(table.c.id == 2).values(raw=sealed[:-8] + "AAAAAAA="))
+    store.dispose()
+    altered = quarantined("quarantine", "show", "2")
+    assert altered.exit_code == 1 and "Traceback" not in altered.output
+    assert "quarantine: sealed with another key or altered" in altered.stderr
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import json
 
 import pytest
 import typer
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from callkpi import hookimpl
@@ -19,7 +18,7 @@ from callkpi.connector_config import InvalidConfig, redact, validate_config
 from callkpi.connectors import Connector, RawEvent
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
-from callkpi.store.tables import QuarantinedInput
+from callkpi.store.quarantine import list_quarantined
 
 SCHEMA = {
     "type": "object",
@@ -134,12 +133,12 @@ def test_input_a_connector_could_not_map_is_quarantined_with_its_reason(store, i
         [RawEvent({"csv_row": {"Talk": "2:5x"}}, "export.csv:4", reason)]
     )
     assert (outcome.status, outcome.reasons) == ("quarantined", (reason,))
-    with store.transaction() as connection:
-        row = connection.execute(select(QuarantinedInput)).one()
-    assert (row.origin, json.loads(row.raw), json.loads(row.reasons)) == (
+    with store.reading() as connection:
+        (row,) = list_quarantined(connection, ingestor.quarantine_seal)
+    assert (row.origin, json.loads(row.raw), row.reasons) == (
         "export.csv:4",
         {"csv_row": {"Talk": "2:5x"}},
-        [reason],
+        (reason,),
     )
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.dialects import sqlite
 from callkpi.connectors import RawEvent
 from callkpi.projector.driver import bind_processor
 from callkpi.store.event_rows import SQLITE_COLUMNS, _utc_text
-from callkpi.store.tables import QuarantinedInput, StoredEvent
+from callkpi.store.quarantine import list_quarantined
+from callkpi.store.tables import StoredEvent
 
 
 def raw(event: dict, origin: str = "test") -> RawEvent:
@@ -44,8 +45,8 @@ def test_same_id_with_other_content_is_quarantined_as_a_conflict(store, ingestor
     (outcome,) = ingestor.ingest_batch([raw({**offered, "queue": "support"}, "file.jsonl:7")])
     assert outcome.status == "quarantined"
     assert "different content" in outcome.reasons[0]
-    with store.transaction() as connection:
-        row = connection.execute(select(QuarantinedInput)).one()
+    with store.reading() as connection:
+        (row,) = list_quarantined(connection, ingestor.quarantine_seal)
     assert row.origin == "file.jsonl:7" and row.event_id == offered["id"]
     assert json.loads(row.raw)["queue"] == "support"
 

@@ -9,10 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import Connection
 
+from ..settings import Settings
 from ..store import quarantine as rows
-from ..store.ingest import Ingestor
+from ..store.ingest import QUARANTINE_SEAL, Ingestor
+from ..store.privacy import open_hasher
 from ..store.quarantine import QuarantinedRow
+from ..store.sealing import Seal
 from .runtime import (
     DatabaseOption,
     UserError,
@@ -37,8 +41,9 @@ def list_rows(
     database: DatabaseOption = None,
 ) -> None:
     """List quarantined input with the first reason of each."""
-    with opened_store(settings_for(database)) as store, store.transaction() as connection:
-        found = rows.list_quarantined(connection, status, centre)
+    settings = settings_for(database)
+    with opened_store(settings) as store, store.transaction() as connection:
+        found = rows.list_quarantined(connection, _seal(connection, settings), status, centre)
     if not found:
         out().print(f"No {'' if status == 'all' else status + ' '}quarantined input.")
         return
@@ -70,8 +75,9 @@ def show(
     database: DatabaseOption = None,
 ) -> None:
     """Show every reason and the raw payload of one quarantined input."""
-    with opened_store(settings_for(database)) as store, store.transaction() as connection:
-        row = rows.get_quarantined(connection, row_id)
+    settings = settings_for(database)
+    with opened_store(settings) as store, store.transaction() as connection:
+        row = rows.get_quarantined(connection, _seal(connection, settings), row_id)
     if raw:
         typer.echo(row.raw)
         return
@@ -176,6 +182,21 @@ def discard_row(
     row_id: Annotated[int, typer.Argument(metavar="ID")], database: DatabaseOption = None
 ) -> None:
     """Mark one quarantined input as not worth replaying (it is kept, never deleted)."""
-    with opened_store(settings_for(database)) as store, store.transaction() as connection:
-        rows.discard(connection, row_id)
+    settings = settings_for(database)
+    with opened_store(settings) as store, store.transaction() as connection:
+        rows.discard(connection, _seal(connection, settings), row_id)
     out().print(f"Discarded quarantine {row_id}.")
+
+
+@app.command("seal")
+def seal_rows(database: DatabaseOption = None) -> None:
+    """Seal the payloads and reasons of input quarantined before callkpi sealed them."""
+    settings = settings_for(database)
+    with opened_store(settings) as store, store.transaction() as connection:
+        sealed = rows.seal_clear_rows(connection, _seal(connection, settings))
+    out().print(f"Sealed {sealed} quarantined input{'' if sealed == 1 else 's'} stored in clear.")
+
+
+def _seal(connection: Connection, settings: Settings) -> Seal:
+    """The seal of this store's quarantine: its key comes from the installation key."""
+    return open_hasher(connection, settings).seal(QUARANTINE_SEAL)

@@ -21,6 +21,7 @@ from ..store.db import Store
 from ..store.ingest import Ingestor
 from ..store.privacy import MissingKey, open_hasher
 from ..store.quarantine import QuarantineError
+from ..store.sealing import SealError
 
 DatabaseOption = Annotated[
     str | None,
@@ -45,6 +46,7 @@ USER_ERRORS = (
     MissingKey,
     ApiKeyError,
     QuarantineError,
+    SealError,
     OperationalError,
     ArgumentError,
 )

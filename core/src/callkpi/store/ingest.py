@@ -31,11 +31,13 @@ from .completions import announce_completed_contacts
 from .event_rows import insert_new, stored_hashes
 from .privacy import CustomerHasher
 from .recorded import announce_recorded
+from .sealing import Seal
 from .tables import QuarantinedInput, StoredEvent
 
 Status = Literal["accepted", "duplicate", "quarantined", "rejected"]
 EVENT_TABLE = StoredEvent.__table__
 QUARANTINE_TABLE = QuarantinedInput.__table__
+QUARANTINE_SEAL = "quarantine"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class Ingestor:
         self.store = store
         self.pm = pm
         self.hasher = hasher
+        self.quarantine_seal = hasher.seal(QUARANTINE_SEAL)
         self.allowed_centre = allowed_centre
         self.validator: EventValidator = pm.catalog.event_types.validator
         self._centres: dict[str, CentreConfig] = {}
@@ -258,8 +261,8 @@ class Ingestor:
         ]
         return EventOutcome("quarantined", item.row["id"], tuple(item.reasons))
 
-    @staticmethod
     def keep_quarantined(
+        self,
         connection: Connection,
         prepared: list[PreparedInput],
         outcomes: list[EventOutcome],
@@ -271,7 +274,7 @@ class Ingestor:
         result = []
         for item, outcome in zip(prepared, outcomes, strict=True):
             if outcome.status == "quarantined":
-                row = quarantine_row(item.raw, item.reasons, now, item.event)
+                row = quarantine_row(item.raw, item.reasons, now, item.event, self.quarantine_seal)
                 qid = connection.execute(
                     insert(QUARANTINE_TABLE).values(**row)
                 ).inserted_primary_key[0]
@@ -318,8 +321,10 @@ def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
 
 
 def quarantine_row(
-    raw: RawEvent, reasons: Sequence[str], now: datetime, event: Envelope | None
+    raw: RawEvent, reasons: Sequence[str], now: datetime, event: Envelope | None, seal: Seal
 ) -> dict[str, Any]:
+    """The quarantine row of ``raw``: payload and reasons sealed (they may hold a caller's
+    number), its id and centre in clear to find it by."""
     payload = raw.payload
     raw_text = (
         payload.decode("utf-8", "replace")
@@ -330,8 +335,8 @@ def quarantine_row(
     return {
         "received_at": now,
         "origin": raw.origin[:500],
-        "raw": raw_text,
-        "reasons": orjson.dumps(list(reasons)).decode(),
+        "raw": seal.seal(raw_text),
+        "reasons": seal.seal(orjson.dumps(list(reasons)).decode()),
         "event_id": event_id,
         "centre": centre,
         "status": "open",

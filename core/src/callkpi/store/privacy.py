@@ -18,6 +18,7 @@ import phonenumbers
 from sqlalchemy import Connection, insert, select
 
 from ..settings import Settings
+from .sealing import Seal, derive_key
 from .tables import InstallationSetting
 
 PHONE_LIKE = re.compile(r"^[+0-9][0-9 ()./-]{4,30}$")
@@ -60,6 +61,10 @@ class CustomerHasher:
     def __init__(self, key: bytes):
         self._key = key
         self.hash = lru_cache(maxsize=65536)(self._hash)
+
+    def seal(self, purpose: str) -> Seal:
+        """A seal for ``purpose``, its key derived from this installation's (store/sealing.py)."""
+        return Seal(derive_key(self._key, purpose), purpose)
 
     def _hash(self, customer: str, region: str | None = None) -> str:
         return hmac.new(self._key, normalise_customer(customer, region).encode(), hashlib.sha256).hexdigest()

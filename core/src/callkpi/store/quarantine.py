@@ -1,6 +1,7 @@
 """Working through quarantine: list, show, replay (fixed or as stored) and discard.
 
-Nothing here deletes a row. A replay that succeeds marks its row ``replayed``; one that
+Payloads and reasons are stored sealed (:mod:`callkpi.store.sealing`): reading a row takes
+the ingest side's seal. Nothing here deletes a row. A replay that succeeds marks its row ``replayed``; one that
 fails again puts the new reasons on the same row, so one bad input stays one row
 however often it is retried.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, select, update
 
 from ..connectors import RawEvent
 from .ingest import EventOutcome, Ingestor, PreparedInput
+from .sealing import Seal, is_sealed
 from .tables import QuarantinedInput
 
 QUARANTINE_TABLE = QuarantinedInput.__table__
@@ -43,7 +45,7 @@ class QuarantinedRow:
 
 
 def list_quarantined(
-    connection: Connection, status: str = "open", centre: str | None = None
+    connection: Connection, seal: Seal, status: str = "open", centre: str | None = None
 ) -> list[QuarantinedRow]:
     """Rows with ``status`` (or every row for ``"all"``), optionally of one centre, oldest first."""
     if status != "all" and status not in STATUSES:
@@ -55,10 +57,10 @@ def list_quarantined(
         query = query.where(QUARANTINE_TABLE.c.status == status)
     if centre is not None:
         query = query.where(QUARANTINE_TABLE.c.centre == centre)
-    return [_row(row) for row in connection.execute(query)]
+    return [_row(row, seal) for row in connection.execute(query)]
 
 
-def get_quarantined(connection: Connection, row_id: int) -> QuarantinedRow:
+def get_quarantined(connection: Connection, seal: Seal, row_id: int) -> QuarantinedRow:
     row = connection.execute(
         select(QUARANTINE_TABLE).where(QUARANTINE_TABLE.c.id == row_id)
     ).first()
@@ -67,7 +69,7 @@ def get_quarantined(connection: Connection, row_id: int) -> QuarantinedRow:
             f"id = {row_id}: no quarantined input has this id; expected one shown by "
             "`callkpi quarantine list --status all`"
         )
-    return _row(row)
+    return _row(row, seal)
 
 
 def open_ids(connection: Connection) -> list[int]:
@@ -79,9 +81,9 @@ def open_ids(connection: Connection) -> list[int]:
     return list(connection.execute(query).scalars())
 
 
-def discard(connection: Connection, row_id: int) -> QuarantinedRow:
+def discard(connection: Connection, seal: Seal, row_id: int) -> QuarantinedRow:
     """Mark an open row ``discarded``: kept for the record, never replayed by ``--all``."""
-    row = _open_row(connection, row_id)
+    row = _open_row(connection, seal, row_id)
     _resolve(connection, row_id, "discarded")
     return row
 
@@ -90,7 +92,7 @@ def replay(ingestor: Ingestor, row_id: int, payload: str | None = None) -> Event
     """Re-ingest an open row's raw input (or ``payload``, a fixed version of it) through the real
     ingest path, in one transaction with the row's new status or reasons."""
     with ingestor.store.transaction() as connection:
-        row = _open_row(connection, row_id)
+        row = _open_row(connection, ingestor.quarantine_seal, row_id)
     replayer = _RowReplayer(ingestor, row_id)
     raw = RawEvent(
         row.raw if payload is None else payload, f"{row.origin} (replay of quarantine {row_id})"
@@ -124,13 +126,13 @@ class _RowReplayer(Ingestor):
         connection.execute(
             update(QUARANTINE_TABLE)
             .where(QUARANTINE_TABLE.c.id == self.row_id)
-            .values(reasons=reasons)
+            .values(reasons=self.quarantine_seal.seal(reasons))
         )
         return [EventOutcome(outcome.status, outcome.event_id, outcome.reasons, self.row_id)]
 
 
-def _open_row(connection: Connection, row_id: int) -> QuarantinedRow:
-    row = get_quarantined(connection, row_id)
+def _open_row(connection: Connection, seal: Seal, row_id: int) -> QuarantinedRow:
+    row = get_quarantined(connection, seal, row_id)
     if row.status != "open":
         when = f" at {row.resolved_at:%Y-%m-%d %H:%M} UTC" if row.resolved_at else ""
         raise QuarantineError(
@@ -148,13 +150,25 @@ def _resolve(
     )
 
 
-def _row(row: Any) -> QuarantinedRow:
+def seal_clear_rows(connection: Connection, seal: Seal) -> int:
+    """Seal the payload and reasons of rows stored before sealing existed; how many it sealed."""
+    table = QUARANTINE_TABLE
+    clear = [row for row in connection.execute(select(table.c.id, table.c.raw, table.c.reasons))
+             if not (is_sealed(row.raw) and is_sealed(row.reasons))]
+    for row in clear:
+        sealed = {name: value if is_sealed(value) else seal.seal(value)
+                  for name, value in (("raw", row.raw), ("reasons", row.reasons))}
+        connection.execute(update(table).where(table.c.id == row.id).values(**sealed))
+    return len(clear)
+
+
+def _row(row: Any, seal: Seal) -> QuarantinedRow:
     return QuarantinedRow(
         row.id,
         row.received_at,
         row.origin,
-        row.raw,
-        tuple(json.loads(row.reasons)),
+        seal.open(row.raw),
+        tuple(json.loads(seal.open(row.reasons))),
         row.event_id,
         row.centre,
         row.status,
