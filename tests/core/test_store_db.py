@@ -8,7 +8,8 @@ import multiprocessing
 import os
 import sqlite3
 import stat
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from callkpi.kpi.compiler import BoundMeasure, Period, compile_query
 from callkpi.kpi.facts import FACT_TABLES
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
-from callkpi.store.centres import CentreSettings, add_centre
+from callkpi.snapshot.changes import changed_partitions
+from callkpi.snapshot.watermark import latest_received
+from callkpi.store.centres import CentreSettings, add_centre, load_centres
 from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher, MissingKey, key_fingerprint, open_hasher
@@ -73,6 +76,36 @@ def test_sqlite_finds_the_end_of_the_data_of_every_centre_in_an_index(tmp_path: 
     assert [detail for *_, detail in plan] == [
         "SEARCH fact_contact USING COVERING INDEX ix_fact_contact_offered_at"
     ]
+
+
+def test_sqlite_finds_a_centres_newest_events_in_an_index(tmp_path: Path):
+    # every DuckDB report refreshes the snapshot first: its watermark and its "anything new?"
+    # were two scans of the centre's events, ~0.75 s at 2M events, under the write lock
+    store = Store.open(f"sqlite:///{tmp_path / 'callkpi.db'}")
+    with store.transaction() as connection:
+        centre = load_centres(connection)["default"]
+        statements = traced(connection, lambda: (
+            latest_received(connection, "default"),
+            changed_partitions(connection, centre, datetime(2026, 1, 5, tzinfo=UTC), ["fact_contact"])))
+        plans = [" ".join(row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+                 for sql in statements]
+    store.dispose()
+    assert plans == [
+        "SEARCH event USING COVERING INDEX ix_event_centre_received (centre=?)",
+        "SEARCH event USING INDEX ix_event_centre_received (centre=? AND received_at>?)",
+    ]
+
+
+def traced(connection: Any, work: Callable[[], object]) -> list[str]:
+    """The SQL statements ``work`` ran on ``connection``, with their values in place."""
+    statements: list[str] = []
+    driver = connection.connection.driver_connection
+    driver.set_trace_callback(statements.append)
+    try:
+        work()
+    finally:
+        driver.set_trace_callback(None)
+    return statements
 
 
 def ingest_in_own_process(url: str, worker: int, events: int, start: Any) -> None:

@@ -16,6 +16,7 @@ class StoredEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_contact", "centre", "contactid"),
         Index("ix_event_agent", "centre", "agentid", "time"),
+        Index("ix_event_centre_received", "centre", "received_at"),  # the snapshot's watermark
     )
 
     id: str = Field(primary_key=True, max_length=200)
