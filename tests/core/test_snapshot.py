@@ -3,6 +3,9 @@ the DuckDB engine reading it. Real stores (SQLite file and PostgreSQL), real Par
 
 from __future__ import annotations
 
+import importlib
+import sqlite3
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +18,12 @@ from callkpi.cli import app
 from callkpi.kpi import InvalidKpi, run_report
 from callkpi.kpi.report import ReportRequest
 from callkpi.snapshot import open_reader, refresh, snapshot_directory
-from callkpi.testing import abandoned_contact, contact_timeline, raw_events
+from callkpi.snapshot.export import export_partition
+from callkpi.snapshot.refresh import refresh_lock
+from callkpi.store.db import Store
+from callkpi.store.ingest import Ingestor
+from callkpi.store.privacy import CustomerHasher
+from callkpi.testing import TEST_HMAC_KEY, abandoned_contact, contact_timeline, raw_events
 
 NO_LAG = timedelta(0)  # the tests ingest within seconds: look again at nothing already seen
 CUSTOMER = "+442079460123"
@@ -158,6 +166,43 @@ def test_the_duckdb_engine_refreshes_a_stale_snapshot_first(store, ingest, make_
     # c1 answered; then c2 offered and abandoned: 2 offered, still 1 answered
     assert (first.rows[0]["offered"], first.rows[0]["answered"]) == (1, 1)
     assert (second.rows[0]["offered"], second.rows[0]["answered"]) == (2, 1)
+
+
+def test_ingest_goes_on_while_a_refresh_writes_parquet(tmp_path, callkpi_pm, make_event, folder, monkeypatch):
+    # A refresh reads in a read transaction: on SQLite it never holds the write lock while it
+    # exports, so a writer elsewhere gets in at once (timeout 0) in the middle of an export.
+    # (SQLite's alone: on PostgreSQL a refresh never blocked writers.)
+    path = tmp_path / "callkpi.db"
+    ingestor = Ingestor(Store.open(f"sqlite:///{path}"), callkpi_pm, CustomerHasher(TEST_HMAC_KEY))
+    ingestor.ingest(raw_events(contact_timeline(make_event, "c1", utc("2026-03-02T09:00:00"))))
+    writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    written_meanwhile = []
+
+    def export_while_writing(*args, **kwargs):
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE centre SET timezone = timezone")
+        writer.execute("COMMIT")
+        written_meanwhile.append(args[3])
+        return export_partition(*args, **kwargs)
+
+    # the module, not the function of the same name the package exports
+    monkeypatch.setattr(importlib.import_module("callkpi.snapshot.refresh"), "export_partition", export_while_writing)
+    refresh(ingestor.store, folder, lag=NO_LAG)
+    writer.close()
+    ingestor.store.dispose()
+    assert written_meanwhile and "default" in written_meanwhile
+
+
+def test_refreshes_of_one_folder_take_turns(store, ingest, make_event, folder):
+    ingest(contact_timeline(make_event, "c1", utc("2026-03-02T09:00:00")))
+    finished = threading.Event()
+    worker = threading.Thread(target=lambda: (refresh(store, folder, lag=NO_LAG), finished.set()))
+    with refresh_lock(folder):
+        worker.start()
+        assert not finished.wait(0.3)  # it waits for the lock another refresh holds
+    assert finished.wait(60)
+    worker.join()
+    assert contact_months(folder) == {"c1": "2026-03"}
 
 
 def test_an_unknown_engine_is_refused_by_name(store):

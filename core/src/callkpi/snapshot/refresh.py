@@ -8,6 +8,11 @@ missed), rewrites them from the store, and saves the watermark. A centre without
 events costs two small queries. The first refresh, ``full=True``, a lost snapshot folder
 or changed fact columns rewrite every partition of the centre.
 
+Refreshes of one folder take turns on a lock file beside it (across threads and processes;
+an older view's partitions must never land after a newer refresh's), and read the store in
+a read transaction: on SQLite a refresh never holds the write lock while it writes Parquet,
+so ingest goes on meanwhile. Only saving the watermark writes.
+
 Facts changed without new events are not seen: after ``callkpi rebuild`` or a change of
 a centre's time zone, refresh with ``full=True`` (``callkpi snapshot --full``).
 """
@@ -19,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from sqlalchemy import Connection, Table
 
 from ..store.centres import CentreConfig, load_centres
@@ -65,7 +71,20 @@ def refresh(
     """
     tables, whole_tables = snapshot_tables()
     job = _Job(directory, tables, watermark.schema_fingerprint(tables + whole_tables), full, lag)
-    with store.transaction() as connection:
+    with refresh_lock(directory):
+        return _refresh(store, job, whole_tables, centre)
+
+
+def refresh_lock(directory: Path) -> FileLock:
+    """The lock refreshes of ``directory`` take turns on: a file beside the folder, never in
+    it (a missing folder is how a lost snapshot is noticed)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(directory.parent / f".{directory.name}.refresh.lock")
+
+
+def _refresh(store: Any, job: _Job, whole_tables: list[Table], centre: str | None) -> RefreshSummary:
+    directory = job.directory
+    with store.reading() as connection:
         centres = _selected(load_centres(connection), centre)
     refreshed, partitions, rows = [], 0, 0
     for config in centres:
@@ -73,7 +92,7 @@ def refresh(
         if done is not None:
             refreshed.append(config.name)
             partitions, rows = partitions + done[0], rows + done[1]
-    with store.transaction() as connection:
+    with store.reading() as connection:
         for table in whole_tables:
             if refreshed or not (directory / table.name).is_dir():
                 export_whole(connection, directory, table)
@@ -90,7 +109,7 @@ def _selected(centres: dict[str, CentreConfig], name: str | None) -> list[Centre
 
 
 def _refresh_centre(store: Any, job: _Job, centre: CentreConfig) -> tuple[int, int] | None:
-    with store.transaction() as connection:
+    with store.reading() as connection:
         mark = watermark.load(connection, job.directory, centre.name)
         through = watermark.latest_received(connection, centre.name)
         whole = job.full or mark is None or mark.schema != job.fingerprint
