@@ -160,10 +160,13 @@ class _EventFlusher:
 
 
 def _flush_all(state: AppState, settings: GatewaySettings) -> None:
+    # Another turn only after a full chunk: replies that came in meanwhile have woken the
+    # flusher, and wait for its next gather rather than go through ingest a few at a time
+    # (each turn costs three transactions and the projector's lookups, whatever its size).
     try:
         while True:
             with writer_turn(state.store):
-                if not flush_events(state, settings, limit=FLUSH_CHUNK):
+                if flush_events(state, settings, limit=FLUSH_CHUNK) < FLUSH_CHUNK:
                     break
     except FlushError as exc:  # the core is unreachable: the events wait for the dispatcher's flush
         log.warning("%s", exc)
