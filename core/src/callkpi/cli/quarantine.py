@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Connection
 
-from ..settings import Settings
 from ..store import quarantine as rows
 from ..store.ingest import QUARANTINE_SEAL, Ingestor
 from ..store.privacy import open_hasher
@@ -41,9 +42,8 @@ def list_rows(
     database: DatabaseOption = None,
 ) -> None:
     """List quarantined input with the first reason of each."""
-    settings = settings_for(database)
-    with opened_store(settings) as store, store.transaction() as connection:
-        found = rows.list_quarantined(connection, _seal(connection, settings), status, centre)
+    with _opened_quarantine(database) as (connection, seal):
+        found = rows.list_quarantined(connection, seal, status, centre)
     if not found:
         out().print(f"No {'' if status == 'all' else status + ' '}quarantined input.")
         return
@@ -75,9 +75,8 @@ def show(
     database: DatabaseOption = None,
 ) -> None:
     """Show every reason and the raw payload of one quarantined input."""
-    settings = settings_for(database)
-    with opened_store(settings) as store, store.transaction() as connection:
-        row = rows.get_quarantined(connection, _seal(connection, settings), row_id)
+    with _opened_quarantine(database) as (connection, seal):
+        row = rows.get_quarantined(connection, seal, row_id)
     if raw:
         typer.echo(row.raw)
         return
@@ -182,21 +181,22 @@ def discard_row(
     row_id: Annotated[int, typer.Argument(metavar="ID")], database: DatabaseOption = None
 ) -> None:
     """Mark one quarantined input as not worth replaying (it is kept, never deleted)."""
-    settings = settings_for(database)
-    with opened_store(settings) as store, store.transaction() as connection:
-        rows.discard(connection, _seal(connection, settings), row_id)
+    with _opened_quarantine(database) as (connection, seal):
+        rows.discard(connection, seal, row_id)
     out().print(f"Discarded quarantine {row_id}.")
 
 
 @app.command("seal")
 def seal_rows(database: DatabaseOption = None) -> None:
     """Seal the payloads and reasons of input quarantined before callkpi sealed them."""
-    settings = settings_for(database)
-    with opened_store(settings) as store, store.transaction() as connection:
-        sealed = rows.seal_clear_rows(connection, _seal(connection, settings))
+    with _opened_quarantine(database) as (connection, seal):
+        sealed = rows.seal_clear_rows(connection, seal)
     out().print(f"Sealed {sealed} quarantined input{'' if sealed == 1 else 's'} stored in clear.")
 
 
-def _seal(connection: Connection, settings: Settings) -> Seal:
-    """The seal of this store's quarantine: its key comes from the installation key."""
-    return open_hasher(connection, settings).seal(QUARANTINE_SEAL)
+@contextmanager
+def _opened_quarantine(database: str | None) -> Iterator[tuple[Connection, Seal]]:
+    """One transaction on the store, and the seal of its quarantine (keyed from the installation key)."""
+    settings = settings_for(database)
+    with opened_store(settings) as store, store.transaction() as connection:
+        yield connection, open_hasher(connection, settings).seal(QUARANTINE_SEAL)

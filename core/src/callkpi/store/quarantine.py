@@ -1,9 +1,9 @@
 """Working through quarantine: list, show, replay (fixed or as stored) and discard.
 
 Payloads and reasons are stored sealed (:mod:`callkpi.store.sealing`): reading a row takes
-the ingest side's seal. Nothing here deletes a row. A replay that succeeds marks its row ``replayed``; one that
-fails again puts the new reasons on the same row, so one bad input stays one row
-however often it is retried.
+the ingest side's seal. Nothing here deletes a row. A replay that succeeds marks its row
+``replayed``; one that fails again puts the new reasons on the same row, so one bad input
+stays one row however often it is retried.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ class Seal:
         return SEALED_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
 
     def open(self, stored: str) -> str:
-        if not stored.startswith(SEALED_PREFIX):
+        if not is_sealed(stored):
             return stored  # written before sealing existed
         blob = base64.b64decode(stored[len(SEALED_PREFIX):])
         try:
