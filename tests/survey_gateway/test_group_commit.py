@@ -1,5 +1,6 @@
 """Group commit of inbound replies on SQLite and PostgreSQL: a redelivered MessageSid inside one
-group, one failing reply inside a group, and many replies submitted at once through the thread."""
+group, one failing reply inside a group, many replies submitted at once through the thread, and
+a reply close behind another gathering the next into its commit while a lone one goes at once."""
 
 from __future__ import annotations
 
@@ -96,3 +97,28 @@ async def test_a_failing_reply_raises_in_its_own_request_only(gateway_store):
     result = await committer.submit(InboundSms("SM" + "3" * 32, _customer(0), "8"))
     assert result.action == "answered"
 
+
+
+@pytest.mark.anyio
+async def test_a_reply_close_behind_another_waits_for_the_next_to_share_its_commit(gateway_store):
+    _surveys(gateway_store, 4)
+    transactions: list[tuple[sa.Connection, str]] = []  # the connection object is one transaction's
+
+    def apply(connection, sms: InboundSms):
+        transactions.append((connection, sms.message_sid))
+        return _apply(connection, sms)
+
+    committer = GroupCommitter(gateway_store, apply, gather_s=0.6)
+    sids = [f"SM{index:032x}" for index in range(4)]
+    await committer.submit(InboundSms(sids[0], _customer(0), "9"))  # the first of a stream: at once
+    async with anyio.create_task_group() as group:
+        group.start_soon(committer.submit, InboundSms(sids[1], _customer(1), "9"))  # close behind: gathers
+        await anyio.sleep(0.2)
+        group.start_soon(committer.submit, InboundSms(sids[2], _customer(2), "9"))  # joins its commit
+    await anyio.sleep(0.7)
+    with anyio.fail_after(0.5):  # alone again after a quiet spell: never waits for the gather
+        await committer.submit(InboundSms(sids[3], _customer(3), "9"))
+    groups = [[sid for connection, sid in transactions if connection is each]
+              for each in dict.fromkeys(connection for connection, _ in transactions)]
+    assert groups == [[sids[0]], [sids[1], sids[2]], [sids[3]]]
+    assert _answers(gateway_store) == 4
