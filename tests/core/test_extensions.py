@@ -129,12 +129,13 @@ def hello() -> dict[str, str]:
 
 
 class RoutesPlugin:
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, routes: APIRouter = router) -> None:
         self.prefix = prefix
+        self.routes = routes
 
     @hookimpl
     def callkpi_register_routes(self, register):
-        register(router, prefix=self.prefix)
+        register(self.routes, prefix=self.prefix)
 
 
 def _app(tmp_path, *plugins):
@@ -150,6 +151,45 @@ async def test_plugin_routes_are_served_under_their_prefix(tmp_path):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
         response = await client.get("/acme/hello")
     assert response.json() == {"hello": "from a plugin"}
+
+
+login_claim = APIRouter()
+by_id = APIRouter()
+
+
+@login_claim.get("/login")
+def plugin_login() -> dict[str, str]:
+    return {"login": "from a plugin"}
+
+
+@by_id.get("/items/{item}")
+def item(item: str) -> dict[str, str]:
+    return {"item": item}
+
+
+def _router_order(app) -> list[APIRouter | None]:
+    return [getattr(entry, "original_router", None) for entry in app.router.routes]
+
+
+@pytest.mark.anyio
+async def test_a_plugin_router_that_no_other_route_can_answer_is_tried_first(tmp_path):
+    app, _ = _app(tmp_path, ("acme", RoutesPlugin("/acme")), ("items", RoutesPlugin("/acme", by_id)))
+    order = _router_order(app)
+    assert order[0] is router  # fixed paths nobody else serves: the core's routes are not searched first
+    assert order[-1] is by_id  # a path parameter's reach cannot be compared: behind everything
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        assert (await client.get("/acme/hello")).json() == {"hello": "from a plugin"}
+        assert (await client.get("/acme/items/7")).json() == {"item": "7"}
+        assert (await client.get("/v1/health")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_plugin_route_at_a_path_the_core_serves_stays_behind_the_core(tmp_path):
+    app, _ = _app(tmp_path, ("claims-login", RoutesPlugin("", login_claim)))
+    assert _router_order(app)[-1] is login_claim
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client:
+        response = await client.get("/login")
+    assert response.headers["content-type"].startswith("text/html")  # the dashboard's page, not the plugin's
 
 
 def test_a_plugin_claiming_the_core_api_prefix_is_skipped_with_the_reason(tmp_path):

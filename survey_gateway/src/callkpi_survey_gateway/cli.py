@@ -21,7 +21,7 @@ from callkpi.settings import Settings
 
 from .dispatch_loop import build_dispatcher, dispatch_and_flush, run_dispatcher
 from .gateway_store import ensure_gateway_schema
-from .routes import gateway_router
+from .routes import gateway_routers
 from .runtime import gateway_settings, use_gateway_settings
 from .scheduling import use_plugin_manager
 
@@ -74,7 +74,8 @@ def standalone_app(settings: Settings) -> FastAPI:
     gateway = FastAPI(title="callkpi survey gateway", lifespan=lifespan)
     gateway.state.callkpi = state
     install_problem_handlers(gateway)
-    gateway.include_router(gateway_router())
+    for router in gateway_routers():
+        gateway.include_router(router)
     return gateway
 
 

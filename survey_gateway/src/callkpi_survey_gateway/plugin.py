@@ -17,7 +17,7 @@ from .cli import app as survey_commands
 from .dispatch_loop import run_dispatcher
 from .gateway_store import ensure_schema_on
 from .policy import survey_configs
-from .routes import gateway_router
+from .routes import gateway_routers
 from .scheduling import schedule_surveys
 
 
@@ -36,7 +36,8 @@ def callkpi_contacts_completed(connection: Connection, contacts: list[dict[str, 
 
 @hookimpl
 def callkpi_register_routes(register: Callable[..., Any]) -> None:
-    register(gateway_router())
+    for router in gateway_routers():
+        register(router)
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from ..store.db import Store
 from ..store.privacy import open_hasher
 from .background import background_tasks
 from .deps import AppState
+from .plugin_routes import include_plugin_routers
 from .problems import install_problem_handlers
 from .routes import events, health, kpis, reports
 from .webhooks import mount_webhooks
@@ -50,8 +51,7 @@ def create_app(settings: Settings | None = None, *, pm: CallkpiPluginManager | N
     mount_webhooks(app, state)
     install_dashboard(app, state.settings)
     app.include_router(live_routes.router)
-    for routes in state.pm.catalog.routes.routes:
-        app.include_router(routes.router, prefix=routes.prefix)
+    include_plugin_routers(app, state.pm.catalog.routes.routes)
     return app
 
 

@@ -7,14 +7,16 @@ from fastapi import APIRouter
 from . import twilio_inbound, twilio_status, web
 
 
-def gateway_router() -> APIRouter:
-    """Every gateway route (``/twilio/sms/status``, ``/twilio/sms/inbound``, ``/s/…``) in one router.
+def gateway_routers() -> list[APIRouter]:
+    """The Twilio webhooks (``/twilio/sms/status``, ``/twilio/sms/inbound``) in one router and
+    the web survey (``/s/…``) in another.
 
-    The routes are copied in rather than each module's router included: FastAPI matches a
-    request against every included router level by level, twice (to pick, then to handle),
-    and on the inbound webhook one level less was a measurable share of the request. Each
-    module's router carries its own dependencies, so nothing is lost by the copy."""
-    router = APIRouter()
-    for module in (twilio_status, twilio_inbound, web):
-        router.routes.extend(module.router.routes)
-    return router
+    Each is one level: FastAPI matches a request against every included router level by
+    level, twice (to pick, then to handle), and on the inbound webhook one level less was a
+    measurable share of the request. The webhooks' router has fixed paths only, so ``callkpi
+    serve`` can try it before the core's routes (:mod:`callkpi.api.plugin_routes`). Each
+    module's router carries its own dependencies, so nothing is lost by copying its routes."""
+    webhooks = APIRouter()
+    for module in (twilio_status, twilio_inbound):
+        webhooks.routes.extend(module.router.routes)
+    return [webhooks, web.router]
