@@ -8,6 +8,8 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 import callkpi.store.tables  # noqa: F401 - puts every table on SQLModel.metadata
@@ -141,6 +144,38 @@ def test_two_processes_write_one_sqlite_file_at_once(tmp_path: Path):
         stored = connection.execute(select(func.count()).select_from(StoredEvent)).scalar_one()
     store.dispose()
     assert stored == 600  # 2 workers × 300 distinct events, none lost
+
+
+def test_writers_of_one_process_take_turns_instead_of_failing_on_the_sqlite_lock(tmp_path: Path):
+    store = Store.open(f"sqlite:///{tmp_path / 'callkpi.db'}")
+    # no busy handler at all: a writer that met the held lock would fail at once
+    event.listen(store.engine, "connect", lambda connection, _: connection.execute("PRAGMA busy_timeout=0"))
+    store.engine.dispose()
+    with store.transaction() as connection:
+        connection.exec_driver_sql("CREATE TABLE writer_probe (name TEXT)")
+    holding, outcome = threading.Event(), []
+
+    def second_writer() -> None:
+        holding.wait(timeout=30)
+        try:
+            with store.transaction() as connection:
+                connection.exec_driver_sql("INSERT INTO writer_probe VALUES ('second')")
+            outcome.append("committed")
+        except OperationalError as exc:
+            outcome.append(str(exc.orig))
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with store.transaction() as connection:
+        connection.exec_driver_sql("INSERT INTO writer_probe VALUES ('first')")
+        holding.set()
+        time.sleep(0.3)  # the second writer asks for the lock meanwhile
+    thread.join(timeout=30)
+    with store.reading() as connection:
+        names = connection.exec_driver_sql("SELECT name FROM writer_probe ORDER BY rowid").scalars().all()
+    store.dispose()
+    assert outcome == ["committed"]
+    assert names == ["first", "second"]
 
 
 def ingest_shared_events(url: str, events: int, start: Any, results: Any) -> None:

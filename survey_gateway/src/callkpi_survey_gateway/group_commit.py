@@ -32,7 +32,6 @@ from sqlalchemy import Connection
 
 from callkpi.store.db import Store
 
-from .writer_turns import writer_turn
 
 Work = TypeVar("Work")
 Result = TypeVar("Result")
@@ -101,7 +100,7 @@ def commit_group(store: Store, apply: Callable[[Connection, Work], object], work
     ``(result, None)`` or ``(None, exception)``. One failing rolls the group back, and then each
     is applied in a transaction of its own, so only the failing one fails."""
     try:
-        with writer_turn(store), store.transaction() as connection:
+        with store.transaction() as connection:
             return [(apply(connection, work), None) for work in works]
     except Exception:
         return [_commit_alone(store, apply, work) for work in works]
@@ -109,7 +108,7 @@ def commit_group(store: Store, apply: Callable[[Connection, Work], object], work
 
 def _commit_alone(store: Store, apply: Callable[[Connection, Work], object], work: Work) -> Outcome:
     try:
-        with writer_turn(store), store.transaction() as connection:
+        with store.transaction() as connection:
             return apply(connection, work), None
     except Exception as exc:
         return None, exc

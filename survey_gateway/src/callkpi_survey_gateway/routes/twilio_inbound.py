@@ -40,7 +40,6 @@ from ..events_out import FlushError, flush_events
 from ..group_commit import GroupCommitter
 from ..runtime import gateway_settings
 from ..signatures import FORM_URLENCODED, SIGNED_WEBHOOK_ERRORS, twilio_signed_form
-from ..writer_turns import writer_turn
 from .schema_ready import gateway_tables_ready
 
 REQUIRED = ("MessageSid", "From")
@@ -160,14 +159,13 @@ class _EventFlusher:
 
 
 def _flush_all(state: AppState, settings: GatewaySettings) -> None:
-    # Another turn only after a full chunk: replies that came in meanwhile have woken the
+    # Another round only after a full chunk: replies that came in meanwhile have woken the
     # flusher, and wait for its next gather rather than go through ingest a few at a time
-    # (each turn costs three transactions and the projector's lookups, whatever its size).
+    # (each round costs three transactions and the projector's lookups, whatever its size).
     try:
-        while True:
-            with writer_turn(state.store):
-                if flush_events(state, settings, limit=FLUSH_CHUNK) < FLUSH_CHUNK:
-                    break
+        flushed = FLUSH_CHUNK
+        while flushed == FLUSH_CHUNK:
+            flushed = flush_events(state, settings, limit=FLUSH_CHUNK)
     except FlushError as exc:  # the core is unreachable: the events wait for the dispatcher's flush
         log.warning("%s", exc)
     except Exception:  # never let the thread die on one bad flush; the dispatcher's flush retries
