@@ -32,7 +32,6 @@ from sqlalchemy import Connection
 
 from callkpi.store.db import Store
 
-
 Work = TypeVar("Work")
 Result = TypeVar("Result")
 IDLE_S = 5.0
