@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from callkpi.connectors import RawEvent
-from callkpi.store.centres import CentreSettings, add_centre
-from callkpi.store.tables import AgentDimension, AgentIntervalFact
+from callkpi.projector import rebuild
+from callkpi.projector.schedule import Piece
+from callkpi.projector.schedule_segments import planned_near
+from callkpi.store.centres import CentreSettings, add_centre, load_centres
+from callkpi.store.tables import AgentDimension, AgentIntervalFact, ScheduleSegment
 
 
 def ingest(ingestor, *batches: list[dict]) -> None:
@@ -234,3 +237,44 @@ def test_agent_dimension_takes_the_latest_value_of_each_field(store, ingestor, m
     with store.transaction() as connection:
         row = connection.execute(select(AgentDimension.__table__)).mappings().one()
     assert row["joined_at"] == datetime(2026, 1, 5, 9, tzinfo=UTC) and row["left_at"] is None
+
+
+def day_plan(make_event, day: int) -> dict:
+    """a1's plan for 2026-01-{day}, published the evening before: work 09:00–17:00."""
+    return make_event(
+        "schedule.published",
+        f"2026-01-{day - 1:02d}T18:00:00Z",
+        {"segments": [{"start": f"2026-01-{day:02d}T09:00:00Z", "end": f"2026-01-{day:02d}T17:00:00Z",
+                       "activity": "work"}]},
+        agentid="a1",
+    )
+
+
+def test_a_batch_reads_only_the_schedule_segments_that_reach_its_window(store, ingestor, make_event):
+    ingest(ingestor, [day_plan(make_event, day) for day in range(2, 30)])  # four weeks of daily plans
+    late_day = [
+        make_event("agent.state_changed", "2026-01-29T09:00:00Z", {"state": "available"}, agentid="a1"),
+        make_event("agent.state_changed", "2026-01-29T09:30:00Z", {"state": "logged_out"}, agentid="a1"),
+    ]
+    ingest(ingestor, late_day)
+    reach = {"a1": (datetime(2026, 1, 29, 8, 45, tzinfo=UTC), datetime(2026, 1, 29, 9, 45, tzinfo=UTC))}
+    with store.reading() as connection:
+        planned = planned_near(connection, "default", reach)
+    day_29 = Piece(datetime(2026, 1, 29, 9, tzinfo=UTC), datetime(2026, 1, 29, 17, tzinfo=UTC), "work")
+    assert planned == {"a1": [day_29]}  # not the 27 other days' plans
+    got = intervals(store)
+    assert [(got[c]["scheduled_s"], got[c]["adherent_s"]) for c in ("09:00", "09:15")] == [(900, 900)] * 2
+
+
+def test_schedule_segments_are_stored_once_and_rebuilt_with_the_facts(store, ingestor, make_event):
+    plan = day_plan(make_event, 5)
+    ingest(ingestor, [plan])
+    ingestor.ingest_batch([RawEvent(json.dumps(plan), "test again")])  # a duplicate stores nothing more
+    table = ScheduleSegment.__table__
+    with store.reading() as connection:
+        stored = connection.execute(select(table.c.event_id, table.c.seq, table.c.start_at)).all()
+    assert stored == [(plan["id"], 0, datetime(2026, 1, 5, 9, tzinfo=UTC))]
+    with store.transaction() as connection:
+        rebuild(connection, load_centres(connection))
+    with store.reading() as connection:
+        assert connection.execute(select(table.c.event_id, table.c.seq, table.c.start_at)).all() == stored

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, func, select
@@ -31,10 +32,10 @@ from callkpi.settings import Settings
 from callkpi.snapshot.changes import changed_partitions
 from callkpi.snapshot.watermark import latest_received
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
-from callkpi.store.db import Store
+from callkpi.store.db import Store, alembic_config
 from callkpi.store.ingest import Ingestor
 from callkpi.store.privacy import CustomerHasher, MissingKey, key_fingerprint, open_hasher
-from callkpi.store.tables import StoredEvent
+from callkpi.store.tables import ScheduleSegment, StoredEvent
 from callkpi.testing import TEST_HMAC_KEY, event_factory
 
 KEY_A, KEY_B = "aa" * 32, "bb" * 32
@@ -253,3 +254,26 @@ def test_one_number_written_two_ways_is_one_customer(store: Store, ingestor: Ing
     # +31 20 123 4567 and 020 1234567 (NL) are both +31201234567; ...568 is someone else.
     assert hmacs[0] == hmacs[1] != hmacs[2]
     assert hmacs[0] == CustomerHasher(TEST_HMAC_KEY).hash("+31201234567")
+
+
+def test_the_schedule_segment_migration_fills_in_the_schedules_already_stored(store: Store, make_event):
+    ingestor = Ingestor(store, get_plugin_manager(Settings()), CustomerHasher(TEST_HMAC_KEY))
+    plan = make_event("schedule.published", "2026-01-04T18:00:00+01:00", {"segments": [
+        {"start": "2026-01-05T09:00:00+01:00", "end": "2026-01-05T12:00:00+01:00", "activity": "work"},
+        {"start": "2026-01-05T12:00:00+01:00", "end": "2026-01-05T12:30:00+01:00", "activity": "lunch"},
+    ]}, agentid="a1")
+    ingestor.ingest_batch([RawEvent(json.dumps(plan), "test")])
+    projected = _segments(store)
+    assert [row.start_at for row in projected] == [datetime(2026, 1, 5, 8, tzinfo=UTC),
+                                                   datetime(2026, 1, 5, 11, tzinfo=UTC)]
+    with store.transaction() as connection:  # back to before the table, and forward again
+        config = alembic_config(connection)
+        command.downgrade(config, "0007")
+        command.upgrade(config, "head")
+    assert _segments(store) == projected
+
+
+def _segments(store: Store) -> list[Any]:
+    table = ScheduleSegment.__table__
+    with store.reading() as connection:
+        return connection.execute(select(table).order_by(table.c.event_id, table.c.seq)).all()

@@ -6,7 +6,8 @@ schedule changes only the time its segments cover. That span, widened by the adh
 tolerance and rounded out to whole intervals, is the window whose rows are deleted and
 computed again from the stored events: the state events from the last one at or before
 the window's start (minus tolerance) to the first one at or after its end (plus
-tolerance), and every schedule of the agent.
+tolerance), and the schedule segments that reach into that stretch
+(:mod:`.schedule_segments`), stored first with the batch's own.
 """
 
 from __future__ import annotations
@@ -15,21 +16,19 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete
 
 from ..store.centres import CentreConfig
-from ..store.tables import AgentIntervalFact, StoredEvent
+from ..store.tables import AgentIntervalFact
 from .agent_queries import STATE, Span, neighbour_times, states_around
 from .agents import Window, interval_rows
 from .buckets import ceil_interval, floor_interval
 from .schedule import segments
+from .schedule_segments import SCHEDULE, planned_near, store_segments
 from .timeline import parse_time, timeline
-from .upsert import chunks, upsert
+from .upsert import upsert
 
-SCHEDULE = "schedule.published"
 AGENT_TYPES = frozenset((STATE, SCHEDULE))
-EVENTS = StoredEvent.__table__
 FACTS = AgentIntervalFact.__table__
 _DELETE_WINDOW = delete(FACTS).where(
     FACTS.c.centre == bindparam("k_centre"),
@@ -48,6 +47,7 @@ def project_agents(
 ) -> None:
     """Rewrite the interval rows changed by the state and schedule events in ``bodies``
     (all of one centre)."""
+    store_segments(connection, centre.name, bodies)
     tolerance = timedelta(seconds=centre.settings.adherence_tolerance_s)
     windows = {
         agentid: Window(floor_interval(start - tolerance), ceil_interval(end + tolerance))
@@ -55,7 +55,7 @@ def project_agents(
     }
     reach = {agentid: (w.start - tolerance, w.end + tolerance) for agentid, w in windows.items()}
     states = states_around(connection, centre.name, reach)
-    schedules = _stored_schedules(connection, centre.name, list(windows))
+    planned = planned_near(connection, centre.name, reach)
     rows = [
         row
         for agentid, window in windows.items()
@@ -64,7 +64,7 @@ def project_agents(
             agentid,
             window,
             timeline(states[agentid], {}),
-            timeline(schedules[agentid], {}),
+            planned[agentid],
             centre.settings,
             centre.zone,
         )
@@ -109,24 +109,3 @@ def _changed_spans(
 
 def _hull(span: Span | None, other: Span) -> Span:
     return other if span is None else (min(span[0], other[0]), max(span[1], other[1]))
-
-
-def _stored_schedules(
-    connection: Connection, centre: str, agentids: list[str]
-) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if not _has_schedules(connection, centre):
-        return found
-    for chunk in chunks(sorted(agentids)):
-        query = select(EVENTS.c.agentid, EVENTS.c.body).where(
-            EVENTS.c.type == SCHEDULE, EVENTS.c.centre == centre, EVENTS.c.agentid.in_(chunk)
-        )
-        for agentid, body in connection.execute(query):
-            found[agentid].append(orjson.loads(body))
-    return found
-
-
-def _has_schedules(connection: Connection, centre: str) -> bool:
-    # Most centres publish no schedules: one indexed probe spares them the schedule query.
-    probe = select(EVENTS.c.id).where(EVENTS.c.type == SCHEDULE, EVENTS.c.centre == centre).limit(1)
-    return connection.execute(probe).first() is not None

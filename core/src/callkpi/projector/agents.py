@@ -68,14 +68,14 @@ def interval_rows(
     agentid: str,
     window: Window,
     states: list[Entry],
-    publications: list[Entry],
+    planned: list[Piece],
     settings: CentreSettings,
     zone: ZoneInfo,
 ) -> list[dict[str, Any]]:
     """The fact rows of the agent's intervals in ``window`` that have any time or break."""
     tolerance = timedelta(seconds=settings.adherence_tolerance_s)
     episodes = closed_episodes(states, frozenset(r.casefold() for r in settings.break_reasons))
-    pieces = effective_schedule(publications, window.start - tolerance, window.end + tolerance)
+    pieces = effective_schedule(planned, window.start - tolerance, window.end + tolerance)
     changes = [(entry.time, entry.data["state"]) for entry in states]
     excused = forgiven(boundaries(pieces), changes, tolerance) if tolerance else []
     totals = _sweep(window, episodes, pieces, excused)

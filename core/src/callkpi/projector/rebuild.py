@@ -22,6 +22,7 @@ from ..store.tables import (
     ForecastIntervalFact,
     QaEvaluationFact,
     SaleFact,
+    ScheduleSegment,
     StoredEvent,
     SurveyFact,
     SurveyResponseFact,
@@ -35,8 +36,10 @@ from .roster import ROSTER_TYPES, project_roster
 from .surveys import FOLLOW_UP, SURVEY_TYPES, project_surveys
 
 EVENTS = StoredEvent.__table__
+# Everything derived from the events: the schedule segments go with the facts they feed.
 FACT_TABLES = (
     ContactFact.__table__,
+    ScheduleSegment.__table__,
     AgentIntervalFact.__table__,
     AgentDimension.__table__,
     SurveyFact.__table__,

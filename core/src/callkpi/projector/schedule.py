@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .timeline import Entry, parse_time
+from .timeline import parse_time
 
 ACTIVITY_CATEGORY = {
     "work": "work",
@@ -51,20 +50,17 @@ def segments(data: dict[str, Any]) -> list[Piece]:
     return [_piece(s["start"], s["end"], s["activity"]) for s in data.get("segments", ())]
 
 
-@lru_cache(maxsize=65536)
 def _piece(start: str, end: str, activity: str) -> Piece:
-    # Every batch that touches an agent reads all of the agent's schedules again, so the
-    # same segments are parsed over and over; a Piece is immutable, so one can be shared.
     return Piece(parse_time(start), parse_time(end), activity)
 
 
-def effective_schedule(publications: list[Entry], start: datetime, end: datetime) -> list[Piece]:
-    """The plan in force over [start, end), from ``publications`` sorted by (time, id)."""
+def effective_schedule(planned: list[Piece], start: datetime, end: datetime) -> list[Piece]:
+    """The plan in force over [start, end), from segments in the order publications apply
+    (by time, then id; within one, in its order): a later one overwrites what it covers."""
     pieces: list[Piece] = []
-    for publication in publications:
-        for segment in segments(publication.data):
-            if segment.end > start and segment.start < end:
-                pieces = _overwrite(pieces, segment)
+    for segment in planned:
+        if segment.end > start and segment.start < end:
+            pieces = _overwrite(pieces, segment)
     return pieces
 
 

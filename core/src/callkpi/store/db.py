@@ -77,7 +77,8 @@ def create_store_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config(connection: Connection) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for migrating the store through ``connection``."""
     config = Config()
     config.set_main_option("script_location", str(files("callkpi") / "migrations"))
     config.attributes["connection"] = connection
@@ -110,14 +111,14 @@ class Store:
     def migrate(self) -> None:
         with self.engine.begin() as connection:
             if self._current_revision(connection) != self._head_revision(connection):
-                command.upgrade(_alembic_config(connection), "head")
+                command.upgrade(alembic_config(connection), "head")
             ensure_default_centre(connection)
 
     def _current_revision(self, connection: Connection) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
     def _head_revision(self, connection: Connection) -> str | None:
-        return ScriptDirectory.from_config(_alembic_config(connection)).get_current_head()
+        return ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
 
     def session(self) -> Session:
         return Session(self.engine)

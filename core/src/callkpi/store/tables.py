@@ -171,6 +171,23 @@ class AgentIntervalFact(LocalBuckets, table=True):
     adherent_s: float = 0.0
 
 
+class ScheduleSegment(SQLModel, table=True):
+    """One planned segment of a ``schedule.published`` event, so that ingest reads an agent's
+    plan only where it reaches into a batch's window (``projector.schedule_segments``)."""
+
+    __tablename__ = "schedule_segment"
+    __table_args__ = (Index("ix_schedule_segment_agent_end", "centre", "agentid", "end_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=200)
+    seq: int = Field(primary_key=True, description="The segment's place in its publication.")
+    centre: str = Field(max_length=64)
+    agentid: str = Field(max_length=128)
+    published_at: datetime = Field(description="The publication's event time: later ones overwrite.")
+    start_at: datetime
+    end_at: datetime
+    activity: str = Field(max_length=32)
+
+
 class AgentDimension(SQLModel, table=True):
     """The agent dimension: who the agent is and where they sit, now."""
 
