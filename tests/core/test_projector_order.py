@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from callkpi.connectors import RawEvent
 from callkpi.projector import rebuild
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
-from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, StoredEvent
+from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, ScheduleSegment, StoredEvent
 from callkpi.testing import event_factory
 
 # Across Amsterdam's 23-hour day, so intervals and buckets meet the DST change too.
@@ -145,8 +145,9 @@ def deliveries(draw) -> tuple[list[dict], list[list[dict]]]:
 
 
 def reset(store) -> None:
+    """An empty store: the events and everything derived from them."""
     with store.transaction() as connection:
-        for table in (StoredEvent, *FACT_TABLES):
+        for table in (StoredEvent, ScheduleSegment, *FACT_TABLES):
             connection.execute(delete(table.__table__))
 
 
