@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -40,20 +41,20 @@ def event(kind: str, time: datetime, data: dict, agentid: str, serial: str) -> R
     return RawEvent(json.dumps(body), "bench")
 
 
-def plan(agentid: str, day: datetime) -> RawEvent:
-    def at(clock: str) -> str:
-        return (day + timedelta(hours=int(clock[:2]), minutes=int(clock[3:]))).isoformat()
+def at(day: datetime, clock: str) -> datetime:
+    return day + timedelta(hours=int(clock[:2]), minutes=int(clock[3:]))
 
-    segments = [{"start": at("09:00"), "end": at("12:00"), "activity": "work"},
-                {"start": at("12:00"), "end": at("12:30"), "activity": "lunch"},
-                {"start": at("12:30"), "end": at("17:00"), "activity": "work"}]
+
+def plan(agentid: str, day: datetime) -> RawEvent:
+    segments = [{"start": at(day, start).isoformat(), "end": at(day, end).isoformat(), "activity": activity}
+                for start, end, activity in (("09:00", "12:00", "work"), ("12:00", "12:30", "lunch"),
+                                             ("12:30", "17:00", "work"))]
     return event("schedule.published", day - timedelta(hours=6), {"segments": segments}, agentid, f"{day:%Y%m%d}")
 
 
 def lived(agents: list[str], day: datetime) -> list[RawEvent]:
     """The agents' state changes on ``day``, in time order (one agent after another at each step)."""
-    return [event("agent.state_changed", day + timedelta(hours=int(clock[:2]), minutes=int(clock[3:])),
-                  {"state": state}, agentid, f"{day:%Y%m%d}{clock}")
+    return [event("agent.state_changed", at(day, clock), {"state": state}, agentid, f"{day:%Y%m%d}{clock}")
             for clock, state in STATES for agentid in agents]
 
 
@@ -76,7 +77,7 @@ def measure(days: int, agents: list[str], batch: int) -> float:
         if stored != len(history) + len(live):
             raise SystemExit(f"stored {stored} of {len(history) + len(live)} events: see callkpi quarantine list")
         store.dispose()
-    return spent / -(-len(live) // batch)
+    return spent / math.ceil(len(live) / batch)
 
 
 def main() -> None:

@@ -47,11 +47,7 @@ class Piece(NamedTuple):
 
 def segments(data: dict[str, Any]) -> list[Piece]:
     """The segments of a ``schedule.published`` event's data."""
-    return [_piece(s["start"], s["end"], s["activity"]) for s in data.get("segments", ())]
-
-
-def _piece(start: str, end: str, activity: str) -> Piece:
-    return Piece(parse_time(start), parse_time(end), activity)
+    return [Piece(parse_time(s["start"]), parse_time(s["end"]), s["activity"]) for s in data.get("segments", ())]
 
 
 def effective_schedule(planned: list[Piece], start: datetime, end: datetime) -> list[Piece]:

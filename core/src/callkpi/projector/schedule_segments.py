@@ -43,6 +43,8 @@ def planned_near(connection: Connection, centre: str, reach: dict[str, Span]) ->
     found: dict[str, list[Piece]] = defaultdict(list)
     for agentids in chunks(sorted(reach)):
         rows = connection.execute(_overlapping(centre, agentids, reach)).all()
+        # Sorted here, not by ORDER BY: PostgreSQL may collate ids by locale, and a tie in
+        # time must break as the rest of the projector breaks it (by code point).
         for row in sorted(rows, key=lambda row: (row.published_at, row.event_id, row.seq)):
             found[row.agentid].append(Piece(row.start_at, row.end_at, row.activity))
     return found

@@ -51,15 +51,16 @@ def _backfill(connection: sa.Connection) -> None:
         'event_id', 'seq', 'centre', 'agentid', 'activity')), *(sa.column(name, sqlmodel.sql.sqltypes.UTCDateTime())
                                                                   for name in ('published_at', 'start_at', 'end_at')))
     query = sa.select(event.c.id, event.c.centre, event.c.agentid, event.c.time, event.c.body).where(
-        event.c.type == 'schedule.published', event.c.agentid.is_not(None))
-    rows = []
-    for event_id, centre, agentid, published_at, body in connection.execute(query):
-        for seq, planned in enumerate(json.loads(body)['data'].get('segments', ())):
-            rows.append({'event_id': event_id, 'seq': seq, 'centre': centre, 'agentid': agentid,
-                         'published_at': published_at, 'start_at': _utc(planned['start']),
-                         'end_at': _utc(planned['end']), 'activity': planned['activity']})
-    for start in range(0, len(rows), BACKFILL_CHUNK):
-        connection.execute(segment.insert(), rows[start:start + BACKFILL_CHUNK])
+        event.c.type == 'schedule.published', event.c.agentid.is_not(None)).execution_options(yield_per=BACKFILL_CHUNK)
+    # Streamed a chunk of publications at a time: years of schedules need not fit in memory.
+    for publications in connection.execute(query).partitions():
+        rows = [{'event_id': event_id, 'seq': seq, 'centre': centre, 'agentid': agentid,
+                 'published_at': published_at, 'start_at': _utc(planned['start']),
+                 'end_at': _utc(planned['end']), 'activity': planned['activity']}
+                for event_id, centre, agentid, published_at, body in publications
+                for seq, planned in enumerate(json.loads(body)['data'].get('segments', ()))]
+        if rows:
+            connection.execute(segment.insert(), rows)
 
 
 def _utc(moment: str) -> datetime:
