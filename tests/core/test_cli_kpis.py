@@ -106,6 +106,21 @@ def test_target_round_trip_centre_and_queue(run: Run, database: str):
     assert settings(database).kpi_targets["service_level"] == KpiTarget(value=85)
 
 
+def test_a_target_belongs_to_its_variant(run: Run, database: str):
+    # csat's mean is a 1–5 ratio: its target is its own, never the top-two-box 75 %
+    assert (
+        "Set 4.2 ratio as the target of csat:mean for centre default."
+        in run("kpis", "target", "csat", "4.2", "--variant", "mean").output
+    )
+    assert settings(database).kpi_targets == {"csat:mean": KpiTarget(value=4.2)}
+    shown = run("kpis", "show", "csat").output  # the variants table: unit and target per variant
+    assert row(shown, "top_two_box")[2:] == ["%", "—", "75"]
+    assert row(shown, "mean")[2:] == ["ratio", "—", "4.2"]
+    assert "expected one of top_two_box, mean" in one_red_line(
+        run("kpis", "target", "csat", "4", "--variant", "median")
+    )
+
+
 def test_settings_of_one_centre_leave_the_other_alone(run: Run, database: str):
     assert run("centre", "add", "rotterdam", "--timezone", "Europe/Amsterdam").exit_code == 0
     assert run("kpis", "disable", "aht", "--centre", "rotterdam").exit_code == 0

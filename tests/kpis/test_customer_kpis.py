@@ -15,6 +15,7 @@ from callkpi.connectors import RawEvent
 from callkpi.kpi import KpiSelection, ReportRequest, run_report
 from callkpi.kpi.conformance import expect
 from callkpi.kpi.intervals import mean_interval, nps_interval, wilson
+from callkpi.store.centres import KpiTarget, add_centre, load_centres
 
 DAY = date(2026, 1, 5)
 
@@ -41,8 +42,8 @@ def answers(make, instrument: str, scale: str, scores: dict[float, int], prefix:
 NPS_ANSWERS = {10: 20, 8: 10, 3: 10}
 # 40 answers on 1–5: 20 × 5, 10 × 4, 5 × 3, 5 × 1
 CSAT_ANSWERS = {5: 20, 4: 10, 3: 5, 1: 5}
-# 30 answers on 1–5: 10 × 5, 10 × 4, 10 × 2; and 30 on 1–7: 15 × 7, 15 × 6
-CES_ANSWERS, CES7_ANSWERS = {5: 10, 4: 10, 2: 10}, {7: 15, 6: 15}
+# 30 answers on 1–5: 10 × 5, 10 × 4, 10 × 2; and 30 on 1–7 (the gateway's scale): 15 × 7, 10 × 6, 5 × 3
+CES_ANSWERS, CES7_ANSWERS = {5: 10, 4: 10, 2: 10}, {7: 15, 6: 10, 3: 5}
 
 
 def survey_timeline(make):
@@ -59,9 +60,10 @@ class TestSurveyScores(StandardKpiTests):
         expect("nps", 25, n=40),  # (20 − 10) ÷ 40 × 100
         expect("csat", 75, n=40),  # top-two-box (20 + 10) ÷ 40
         expect("csat", 4.0, "mean", n=40),  # (100 + 40 + 15 + 5) ÷ 40
-        expect("ces", 110 / 30, n=30),  # (50 + 40 + 20) ÷ 30 = 3.667
-        expect("ces", 6.5, "ces2_1_7", n=30),  # (105 + 90) ÷ 30
-        expect("ces", 200 / 3, "share_easy", n=30),  # 4s and 5s: 20 ÷ 30
+        expect("ces", 6.0, n=30),  # the 1–7 answers only: (105 + 60 + 15) ÷ 30
+        expect("ces", 110 / 30, "mean_1_5", n=30),  # the 1–5 answers only: (50 + 40 + 20) ÷ 30 = 3.667
+        expect("ces", 250 / 3, "share_easy_1_7", n=30),  # 5s to 7s of 1–7: 25 ÷ 30
+        expect("ces", 200 / 3, "share_easy_1_5", n=30),  # 4s and 5s of 1–5: 20 ÷ 30
     )
 
     def timeline(self, make_event):
@@ -75,11 +77,11 @@ def survey_row(store, ingestor, make_event):
         "nps",
         "csat",
         KpiSelection("csat", "mean"),
-        "ces",
-        KpiSelection("ces", "share_easy"),
+        KpiSelection("ces", "mean_1_5"),
+        KpiSelection("ces", "share_easy_1_5"),
     )
     (row,) = run_report(store, ReportRequest(selections, DAY, DAY)).rows
-    return row.values  # keyed "nps", "csat", "csat:mean", "ces", "ces:share_easy"
+    return row.values  # keyed "nps", "csat", "csat:mean", "ces:mean_1_5", "ces:share_easy_1_5"
 
 
 def interval(value) -> tuple[float, float]:
@@ -104,11 +106,32 @@ def test_mean_intervals(survey_row):
     # csat mean: n 40, Σx 160, Σx² 710; s² = (710 − 40·16) ÷ 39 = 1.794872
     # se = √(1.794872 / 40) = 0.211830; half 0.415178 → 3.584822 … 4.415178
     assert interval(survey_row["csat:mean"]) == pytest.approx((3.584822, 4.415178))
-    # ces: n 30, Σx 110, Σx² 450; s² = (450 − 30·(11/3)²) ÷ 29 = 1.609195
+    # ces on 1–5: n 30, Σx 110, Σx² 450; s² = (450 − 30·(11/3)²) ÷ 29 = 1.609195
     # se = √(1.609195 / 30) = 0.231603; half 0.453935 → 3.212734 … 4.120600
-    assert interval(survey_row["ces"]) == pytest.approx((3.212734, 4.120600))
-    # share_easy: Wilson of 20 of 30 → 48.780 % … 80.770 %
-    assert interval(survey_row["ces:share_easy"]) == pytest.approx((48.780052, 80.769502))
+    assert interval(survey_row["ces:mean_1_5"]) == pytest.approx((3.212734, 4.120600))
+    # share_easy_1_5: Wilson of 20 of 30 → 48.780 % … 80.770 %
+    assert interval(survey_row["ces:share_easy_1_5"]) == pytest.approx((48.780052, 80.769502))
+
+
+def test_targets_belong_to_their_variant(store, ingestor, make_event):
+    """csat's default target 75 (top-two-box, %) is never shown against its 1–5 mean; a centre's
+    target for csat reaches the % variants only, one for csat:mean the mean only."""
+    ingestor.ingest_batch([RawEvent(e, "surveys") for e in survey_timeline(make_event)])
+    selections = ("csat", KpiSelection("csat", "mean"), "ces", KpiSelection("ces", "mean_1_5"))
+    request = ReportRequest(selections, DAY, DAY, centre="default")
+    columns = {c.key: c for c in run_report(store, request).columns}
+    assert columns["csat"].target == 75 and columns["csat:mean"].target is None
+    assert columns["ces"].target is None and columns["ces:mean_1_5"].target is None
+
+    with store.transaction() as connection:
+        config = load_centres(connection)["default"]
+        targets = {"csat": KpiTarget(value=80), "csat:mean": KpiTarget(value=4.5)}
+        settings = config.settings.model_copy(update={"kpi_targets": targets})
+        add_centre(connection, config.name, config.timezone, settings)
+    (row,) = (report := run_report(store, request)).rows
+    columns = {c.key: c for c in report.columns}
+    assert columns["csat"].target == 80 and row.values["csat"].met is False  # 75 % < 80 %
+    assert columns["csat:mean"].target == 4.5 and row.values["csat:mean"].met is False  # 4.0 < 4.5
 
 
 def test_interval_maths_edges():

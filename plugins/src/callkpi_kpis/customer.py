@@ -136,26 +136,41 @@ CES = Kpi(
     unit="ratio",
     higher_is_better=True,
     definition=(
-        "The mean answer to the 1–5 effort question (5 = very easy), with a normal 95 % "
-        "interval; withheld below 30 answers. Variants: ces2_1_7, the mean on the 1–7 scale "
-        "of CES 2.0; share_easy, the share of answers 4–5 on 1–5 with a Wilson interval."
+        "The mean answer to the 1–7 effort question of CES 2.0 (\"The company made it easy for "
+        "me to handle my issue\", 7 = strongly agree), the scale the survey gateway asks, with a "
+        "normal 95 % interval; withheld below 30 answers. Answers on another scale are not mixed "
+        "in: mean_1_5 is the mean of 1–5 answers (5 = very easy) from sources that ask that; "
+        "share_easy_1_7, the share of answers 5–7 on 1–7 (the agree side); share_easy_1_5, the "
+        "share of 4–5 on 1–5, both with a Wilson interval. Each scale has its own target."
     ),
     fact=RESPONSES,
-    measures=(_answers("answers", "ces", "1-5"), *point_counts("ces", "1-5", CES_POINTS)),
-    formula=mean_estimate(CES_POINTS),
+    measures=(_answers("answers", "ces", "1-7"), *point_counts("ces", "1-7", CES7_POINTS)),
+    formula=mean_estimate(CES7_POINTS),
+    default_variant="ces2_1_7",
     sample="answers",
     min_sample=MIN_ANSWERS,
     variants=(
         Variant(
-            "ces2_1_7",
-            "The mean answer on the 1–7 scale (CES 2.0).",
-            measures=(_answers("answers", "ces", "1-7"), *point_counts("ces", "1-7", CES7_POINTS)),
-            formula=mean_estimate(CES7_POINTS),
+            "mean_1_5",
+            "The mean answer on the 1–5 scale (5 = very easy).",
+            measures=(_answers("answers", "ces", "1-5"), *point_counts("ces", "1-5", CES_POINTS)),
+            formula=mean_estimate(CES_POINTS),
+            target=None,  # same unit, another scale: never the 1–7 target
         ),
         Variant(
-            "share_easy",
+            "share_easy_1_7",
+            "Share of answers 5, 6 or 7 on the 1–7 scale.",
+            measures=(_answers("easy", "ces", "1-7", ("score", ">=", 5)),),
+            formula=share_estimate("easy", "answers"),
+            unit="%",
+        ),
+        Variant(
+            "share_easy_1_5",
             "Share of answers 4 or 5 on the 1–5 scale.",
-            measures=(_answers("easy", "ces", "1-5", ("score", ">=", 4)),),
+            measures=(
+                _answers("answers", "ces", "1-5"),
+                _answers("easy", "ces", "1-5", ("score", ">=", 4)),
+            ),
             formula=share_estimate("easy", "answers"),
             unit="%",
         ),

@@ -163,6 +163,8 @@ def _variant_info(spec: VariantSpec) -> KpiVariantInfo:
         higher_is_better=spec.higher_is_better,
         formula=formula_text(spec),
         parameters=dict(spec.defaults),
+        target=spec.target,
+        target_key=spec.target_key,
     )
 
 

@@ -86,6 +86,11 @@ class KpiVariantInfo(BaseModel):
     higher_is_better: bool | None
     formula: str = Field(description="The formula as text, over the variant's measures.")
     parameters: dict[str, float] = Field(description="The parameters this variant reads, with defaults.")
+    target: float | None = Field(None, description="The variant's default target, in its own unit and scale.")
+    target_key: str = Field(
+        description="The key of the centre's kpi_targets its target is kept under: the KPI id when it "
+        "shares the default variant's target, kpi:variant when it has its own."
+    )
 
 
 class KpiInfo(BaseModel):

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from ..kpi import InvalidKpi, KpiRegistry, RegisteredKpi
 from ..kpi.docs import DIRECTIONS, measure_text, number, parameters_text, variant_text
+from ..kpi.variants import VariantSpec
 from ..store.centres import DEFAULT_CENTRE, CentreConfig, KpiTarget, add_centre, load_centres
 from ..store.db import Store
 from .runtime import DatabaseOption, UserError, opened_store, out, plugin_manager, settings_for
@@ -97,10 +98,12 @@ def kpis(
     out().print(table)
 
 
-def target_text(registered: RegisteredKpi, centre: CentreConfig) -> str:
-    """The centre's target for the KPI (and its queue targets), else the KPI's default."""
-    own = centre.settings.kpi_targets.get(registered.kpi.id) or KpiTarget()
-    value = own.value if own.value is not None else registered.kpi.target
+def target_text(registered: RegisteredKpi, centre: CentreConfig, variant: str | None = None) -> str:
+    """The centre's target for a variant of the KPI (``None``: the default variant) and its
+    queue targets, else the variant's default target."""
+    spec = registered.variant(variant)
+    own = centre.settings.kpi_targets.get(spec.target_key) or KpiTarget()
+    value = own.value if own.value is not None else spec.target
     parts = [number(value) if value is not None else "—"]
     parts += [f"{queue}: {number(target)}" for queue, target in sorted(own.queues.items())]
     return "\n".join(parts)
@@ -130,7 +133,7 @@ def show(
         facts.add_row(label, Text(value))
     title = Text(f"{kpi.id} — {kpi.title}", style="bold")
     out().print(
-        Group(title, Text(kpi.definition), facts, _measures(registered), _variants(registered))
+        Group(title, Text(kpi.definition), facts, _measures(registered), _variants(registered, config))
     )
 
 
@@ -146,13 +149,15 @@ def _measures(registered: RegisteredKpi) -> Table:
     return table
 
 
-def _variants(registered: RegisteredKpi) -> Table:
+def _variants(registered: RegisteredKpi, centre: CentreConfig) -> Table:
     table = Table(
-        "variant", "computes", "unit", "parameters", title="Variants", title_justify="left"
+        "variant", "computes", "unit", "parameters", f"target ({centre.name})",
+        title="Variants", title_justify="left",
     )
     for name, spec in registered.variants.items():
         label = name + (" (default)" if name == registered.kpi.default_variant else "")
-        table.add_row(label, Text(variant_text(spec)), spec.unit, parameters_text(spec))
+        target = target_text(registered, centre, name).replace("\n", "; ")
+        table.add_row(label, Text(variant_text(spec)), spec.unit, parameters_text(spec), target)
     return table
 
 
@@ -201,28 +206,46 @@ def target(
     queue: Annotated[
         str | None, typer.Option("--queue", metavar="QUEUE", help="Only for this queue.")
     ] = None,
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            "--variant",
+            metavar="NAME",
+            help="The variant the target is for (default: the KPI's default variant, whose "
+            "target the variants in the same unit and scale share).",
+        ),
+    ] = None,
     clear: Annotated[
         bool, typer.Option("--clear", help="Remove the target (the KPI's default applies).")
     ] = False,
     centre: CentreOption = DEFAULT_CENTRE,
     database: DatabaseOption = None,
 ) -> None:
-    """Set the centre's target for a KPI, or for one queue with --queue."""
+    """Set the centre's target for a KPI (or one of its variants), or for one queue with --queue."""
     registered = find_kpi(installed_kpis(database), kpi_id)
     _check_target_value(value, clear)
+    spec = _target_variant(registered, variant)
     with opened_store(settings_for(database)) as store:
         config = load_centre(store, centre)
         targets = dict(config.settings.kpi_targets)
-        targets[kpi_id] = _changed_target(targets.get(kpi_id) or KpiTarget(), value, queue)
+        key = spec.target_key
+        targets[key] = _changed_target(targets.get(key) or KpiTarget(), value, queue)
         save_centre(store, _with_settings(config, kpi_targets=targets))
     where = f"queue {queue} of centre {centre}" if queue else f"centre {centre}"
-    done = "Cleared" if clear else f"Set {number(value)} {registered.kpi.unit} as"
-    out().print(f"{done} the target of {kpi_id} for {where}.")
+    done = "Cleared" if clear else f"Set {number(value)} {spec.unit} as"
+    out().print(f"{done} the target of {key} for {where}.")
     if registered.kpi.higher_is_better is None:
         out().print(
             f"Note: {kpi_id} is a volume (neither higher nor lower is better); "
             "no value is judged against a target."
         )
+
+
+def _target_variant(registered: RegisteredKpi, variant: str | None) -> VariantSpec:
+    try:
+        return registered.variant(variant)
+    except InvalidKpi as exc:
+        raise UserError(f"--variant: {exc}") from None
 
 
 def _check_target_value(value: float | None, clear: bool) -> None:

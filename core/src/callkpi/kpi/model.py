@@ -203,6 +203,11 @@ class Variant:
     grain: Grain | None = None
     higher_is_better: bool | str | None = INHERIT
     """The direction when the variant's is not the KPI's (an error rate beside an accuracy)."""
+    target: float | str | None = INHERIT
+    """The variant's own default target. ``INHERIT``: the KPI's target, and the centre's target
+    for the KPI, when the variant reports in the KPI's unit and scale; a variant in another unit
+    never inherits (a 1–5 mean is never judged against a 75 % top-two-box target). ``None``:
+    no default target, e.g. a variant on another scale in the same unit."""
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def _column(spec: VariantSpec, selection: KpiSelection, parameters: dict[str, fl
         settings.append(f"target={selection.target:g}")
     if settings:
         key += f"({','.join(settings)})"
-    target = selection.target if selection.target is not None else kpi.target
+    target = selection.target if selection.target is not None else spec.target
     return KpiColumn(
         key,
         kpi.id,
@@ -179,4 +179,5 @@ def _column(spec: VariantSpec, selection: KpiSelection, parameters: dict[str, fl
         spec.higher_is_better,
         target,
         kpi.min_sample,
+        spec.target_key,
     )

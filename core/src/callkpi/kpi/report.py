@@ -69,6 +69,9 @@ class KpiColumn:
     higher_is_better: bool | None
     target: float | None
     min_sample: int
+    target_key: str = ""
+    """The key of a centre's ``kpi_targets`` that holds this column's target (see
+    ``VariantSpec.target_key``); empty: the KPI's id."""
 
 
 @dataclass(frozen=True, slots=True)

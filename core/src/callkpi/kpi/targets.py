@@ -2,7 +2,10 @@
 
 The most specific target wins: one given in the request (``KpiSelection.target``), then
 the centre's target for the row's queue, then the centre's target for the KPI, then the
-KPI's default. A row's centre is its ``centre`` dimension, else the request's centre;
+KPI's default. Every target belongs to a variant: a centre's targets are keyed by the KPI's
+id for its default variant and the variants that share its unit and target, and by
+``kpi:variant`` for a variant with a target of its own, so a value is never judged against
+a target of another variant's unit or scale. A row's centre is its ``centre`` dimension, else the request's centre;
 in a report over every centre that is not grouped by centre, the KPI defaults stay.
 
 The engine applies them while it builds each value (:class:`RowTargets`, one lookup per
@@ -33,7 +36,7 @@ def centre_target(
 def _target(
     centres: Centres, centre: str | None, column: KpiColumn, queue: str | None, default: Any
 ) -> float | None:
-    found = centre_target(centres, centre, column.kpi, queue)
+    found = centre_target(centres, centre, column.target_key or column.kpi, queue)
     return found if found is not None else default
 
 

@@ -154,6 +154,8 @@ def check_parameter_value(parameter: Parameter, value: Any, what: str) -> float:
 
 def _checked_variant(spec: VariantSpec, where: str) -> VariantSpec:
     where = f"{where}, variant {spec.name!r}"
+    if spec.target is not None and not _is_number(spec.target):
+        raise _fail(where, f"target = {spec.target!r}; expected a number, None or INHERIT")
     declared = {p.name: p for p in spec.kpi.parameters}
     for name, value in spec.defaults.items():
         if name not in declared:

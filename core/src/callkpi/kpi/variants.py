@@ -36,6 +36,11 @@ class VariantSpec:
     grain: Grain | None = None
     higher_is_better: bool | None = None
     uses_centre_values: bool = False
+    target: float | None = None
+    target_key: str = ""
+    """Under which key a centre's ``kpi_targets`` hold this variant's target: the KPI's id for
+    the default variant and the variants that inherit its target, ``kpi:variant`` for one
+    with a target of its own (or none)."""
 
     @property
     def details(self) -> Mapping[str, Formula]:
@@ -64,9 +69,13 @@ def merged(kpi: Kpi, variant: Variant | None) -> VariantSpec:
             kpi.unit,
             grain=kpi.grain,
             higher_is_better=kpi.higher_is_better,
+            target=kpi.target,
+            target_key=kpi.id,
         )
     measures.update({m.name: replace(m, fact=m.fact or kpi.fact) for m in variant.measures})
     defaults = {p.name: p.default for p in kpi.parameters} | dict(variant.parameters)
+    unit = variant.unit or kpi.unit
+    inherits_target = variant.target == INHERIT and unit == kpi.unit
     return VariantSpec(
         kpi,
         variant.name,
@@ -75,14 +84,21 @@ def merged(kpi: Kpi, variant: Variant | None) -> VariantSpec:
         variant.formula or kpi.formula,
         defaults,
         _sample(variant.sample or kpi.sample, kpi),
-        variant.unit or kpi.unit,
+        unit,
         grain=variant.grain or kpi.grain,
         higher_is_better=(
             kpi.higher_is_better
             if variant.higher_is_better == INHERIT
             else variant.higher_is_better  # type: ignore[arg-type]
         ),
+        target=kpi.target if inherits_target else _own_target(variant),
+        target_key=kpi.id if inherits_target else f"{kpi.id}:{variant.name}",
     )
+
+
+def _own_target(variant: Variant) -> float | None:
+    # INHERIT in another unit than the KPI's: no target rather than one on another scale
+    return None if variant.target == INHERIT else variant.target  # type: ignore[return-value]
 
 
 def _sample(sample: str | tuple[str, ...] | None, kpi: Kpi) -> tuple[str, ...]:

@@ -131,4 +131,4 @@ class Aftermath:
         return min(1.0, max(0.0, mood + self.sim.rng.gauss(0, 0.12)))
 
 
-INSTRUMENTS = (("nps", "0-10", 0, 10), ("csat", "1-5", 1, 5), ("ces", "1-5", 1, 5))
+INSTRUMENTS = (("nps", "0-10", 0, 10), ("csat", "1-5", 1, 5), ("ces", "1-7", 1, 7))  # the gateway asks CES 2.0 on 1–7
