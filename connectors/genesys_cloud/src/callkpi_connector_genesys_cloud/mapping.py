@@ -174,31 +174,41 @@ class _Context:
         self._handled(self.queue, self.visits[1:])
 
     def _handled(self, queue: str | None, visits: list[Visit]) -> None:
-        """The agents in turn, each reached by a transfer and the queue stays on the way."""
-        pending = list(visits)
-        previous: Participant | None = None
+        """The agents in turn, then whatever became of the caller after the last one."""
+        pending, previous = list(visits), None
         for agent in self.agents:
-            answered = agent.of("interact")[0].start
-            on_the_way = [v for v in pending if v.start <= answered]
-            pending = pending[len(on_the_way) :]
-            legs = self._new_legs(on_the_way, queue, requeued=previous is not None)
-            if previous is not None:
-                legs = legs or self._implied_leg(agent, queue)
-                self._transfer(previous, answered, legs, queue, to=agent)
-            queue = self._offer_legs(legs, queue)
-            self._answer(agent, queue, first=previous is None)
-            self._holds(agent, queue)
-            self._wrapups(agent, queue)
+            queue, pending = self._reach(agent, previous, queue, pending)
             previous = agent
-        handled_in = queue
-        legs = self._new_legs(pending, queue, requeued=previous is not None)
-        if previous is not None and legs:
-            self._transfer(previous, legs[0].start, legs, queue)
-        queue = self._offer_legs(legs, queue)
+        self._after(previous, queue, pending)
+
+    def _reach(
+        self, agent: Participant, previous: Participant | None, queue: str | None, pending: list[Visit]
+    ) -> tuple[str | None, list[Visit]]:
+        """``agent``'s leg, reached from ``previous`` (a transfer) through the queue stays
+        begun before its answer; the queue it answered in and the stays still to come."""
+        answered = agent.of("interact")[0].start
+        on_the_way = [v for v in pending if v.start <= answered]  # pending is sorted by start
+        legs = self._new_legs(on_the_way, queue, requeued=previous is not None)
         if previous is not None:
-            self._end(handled_in)
-        if previous is None or legs:
-            self._left_unanswered(self.visits, queue)
+            legs = legs or self._implied_leg(agent, queue)
+            self._transfer(previous, answered, legs, queue, to=agent)
+        queue = self._offer_legs(legs, queue)
+        self._answer(agent, queue, first=previous is None)
+        self._holds(agent, queue)
+        self._wrapups(agent, queue)
+        return queue, pending[len(on_the_way) :]
+
+    def _after(self, last: Participant | None, queue: str | None, pending: list[Visit]) -> None:
+        """The end of the last agent's handling, and queue stays after it (a transfer back
+        to a queue) or without any agent, ending abandoned or timed out."""
+        legs = self._new_legs(pending, queue, requeued=last is not None)
+        if last is not None and legs:
+            self._transfer(last, legs[0].start, legs, queue)
+        requeued_in = self._offer_legs(legs, queue)
+        if last is not None:
+            self._end(queue)
+        if last is None or legs:
+            self._left_unanswered(self.visits, requeued_in)
 
     def _new_legs(self, visits: list[Visit], queue: str | None, *, requeued: bool) -> list[Visit]:
         """The stays that open a new queue leg: a different queue, or the first after an
