@@ -18,6 +18,7 @@ Cases, all on Monday 3 November 2025 (UTC), ``conversationId`` …01NN:
 * 0107 a transfer: Åsa (Support) transfers to the Billing queue; Bo answers there.
 * 0108 a transfer back to a queue after the last agent: Åsa → Billing, abandoned there.
 * 0109 a bad originatingDirection ("sideways"): quarantined with the field named.
+* 0110 Carl calls Åsa's extension: an internal call that reached no queue, no contact.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from callkpi.checkpoints import sync_source
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
 from callkpi.kpi.report import ReportRequest
-from callkpi_connector_genesys_cloud.mapping import SKIPPED_PREVIEW
+from callkpi_connector_genesys_cloud.mapping import INTERNAL, SKIPPED_PREVIEW
 
 CASES = Path(__file__).parent / "fixtures" / "genesys" / "cases.json"
 Q_OUTBOUND = "5f2b7c1e-7a1d-4c3e-9b8a-0d1e2f3a4b03"
@@ -92,6 +93,14 @@ def test_a_user_who_dialled_the_queue_is_the_caller_not_the_agent(genesys, cases
         ("ended", "09:04:32", "Asa_Oberg", "Support", {"ended_by": "customer"}),
         ("wrapup_completed", "09:05:02", "Asa_Oberg", "Support", {"disposition": "Solved"}),
     ]
+
+
+def test_an_internal_call_that_reached_no_queue_is_no_contact(genesys, cases) -> None:
+    events, run = read_cases(genesys, cases)
+    # Both are users; Carl dialled and no customer or external party takes part. Before, Åsa
+    # and Carl both counted as agents of a direct call (offered 16:00:00, then a transfer).
+    assert timeline(events, cid(110)) == []
+    assert run.notes[INTERNAL] == 1
 
 
 def test_a_call_ending_on_hold_ends_with_the_hold(genesys, cases) -> None:

@@ -425,7 +425,7 @@ def _direction(
     if campaign:
         return "outbound"  # a dialer campaign only calls out, whatever else the record says
     given = conversation.get("originatingDirection")
-    if given is not None:
+    if given:
         if str(given).lower() not in DIRECTIONS:
             raise BadConversation(
                 f"originatingDirection = {given!r}: expected 'inbound' or 'outbound'"
