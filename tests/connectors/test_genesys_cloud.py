@@ -190,9 +190,10 @@ def test_sync_pages_retries_429_and_folds_into_facts(genesys, server, ingestor) 
         == 1
     )
     # G1 offered+answered+hold×2+ended+wrapup = 6; G2 offered+abandoned = 2; G3 offered,
-    # answered, transferred, ended, 2 wrap-ups = 6; G4 self_served = 1; G7 offered, answered,
-    # ended, wrapup = 4; G5 offered, answered, ended = 3; G6 offered, ended = 2 → 24.
-    assert (result.ingest.accepted, result.ingest.quarantined) == (24, 0)
+    # answered, transferred, offered in Billing, answered by Bo, ended, 2 wrap-ups = 8;
+    # G4 self_served = 1; G7 offered, answered, ended, wrapup = 4; G5 offered, answered,
+    # ended = 3; G6 offered, ended = 2 → 26.
+    assert (result.ingest.accepted, result.ingest.quarantined) == (26, 0)
 
     facts = contact_facts(ingestor.store)
     assert facts["6a0c0000-0000-4000-8000-000000000001"] == {
@@ -271,7 +272,7 @@ def test_a_revoked_token_is_replaced_once(genesys, server) -> None:
     server.revoke_after = 1  # the token stops working after the first page
     events = read_events(genesys, server, config_for(server, end="2025-10-27"))
     assert server.tokens == ["token-1", "token-2"]
-    assert len(events) == 19  # day 26 alone: 6 + 2 + 6 + 1 + 4
+    assert len(events) == 21  # day 26 alone: 6 + 2 + 8 + 1 + 4
 
 
 def read_events(genesys, server, config, sleeps=None, **kwargs) -> list[RawEvent]:
@@ -341,17 +342,25 @@ def test_the_secret_is_never_shown(genesys, server) -> None:
     assert "/page_size: 500 is greater than the maximum of 100" in message
 
 
-def test_a_transfer_maps_to_one_answer_a_transfer_and_one_end(genesys, server) -> None:
+def test_a_transfer_maps_to_the_canonical_leg_sequence(genesys, server) -> None:
     events = read_events(genesys, server, config_for(server, end="2025-10-27"))
     g3 = [e.payload for e in events if e.payload["contactid"].endswith("0003")]
-    assert [(e["type"], e["time"].strftime("%H:%M:%S"), e.get("agentid")) for e in g3] == [
-        ("contact.offered", "10:00:00", None),
-        ("contact.answered", "10:00:05", "Asa_Oberg"),
-        ("contact.transferred", "10:02:06", "Asa_Oberg"),  # Bo's first segment: alert
-        ("contact.wrapup_completed", "10:02:15", "Asa_Oberg"),
-        ("contact.wrapup_completed", "10:05:40", BO),
-        ("contact.ended", "10:05:10", BO),
+    # G3 names the Billing queue only on Bo's segments (no acd participant for it): the
+    # Billing leg starts with Bo's first segment, his alert at 10:02:06. Åsa handed over when
+    # her interact ended with disconnectType transfer, 10:02:05.
+    assert [
+        (e["type"], e["time"].strftime("%H:%M:%S"), e.get("agentid"), e.get("queue")) for e in g3
+    ] == [
+        ("contact.offered", "10:00:00", None, "Support"),
+        ("contact.answered", "10:00:05", "Asa_Oberg", "Support"),
+        ("contact.transferred", "10:02:05", "Asa_Oberg", "Support"),
+        ("contact.offered", "10:02:06", None, "Billing"),
+        ("contact.answered", "10:02:10", BO, "Billing"),
+        ("contact.wrapup_completed", "10:02:15", "Asa_Oberg", "Support"),
+        ("contact.ended", "10:05:10", BO, "Billing"),
+        ("contact.wrapup_completed", "10:05:40", BO, "Billing"),
     ]
     transfer = g3[2]["data"]
     assert transfer == {"kind": "blind", "to_agent": BO, "to_queue": "Billing"}
-    assert g3[0]["data"] == {"direction": "inbound", "customer": "+4930123456"}
+    assert g3[0]["data"] == g3[3]["data"] == {"direction": "inbound", "customer": "+4930123456"}
+    assert g3[4]["data"] == {"ring_s": 4.0}

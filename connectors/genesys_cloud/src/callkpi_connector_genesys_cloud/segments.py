@@ -1,10 +1,20 @@
 """A conversation detail record read as participants and their time-ordered segments.
 
-Genesys Cloud's analytics conversation details nest ``participants[].sessions[].segments[]``;
-each participant has a ``purpose`` (customer, external, ivr, acd, agent, user …) and each
-segment a ``segmentType`` (alert, interact, hold, wrapup, ivr, dialing …) with
+Genesys Cloud's analytics conversation details (``AnalyticsConversationWithoutAttributes``
+in the platform API models: ``originatingDirection``, ``participants[]``) nest
+``participants[].sessions[].segments[]``. Each participant (``AnalyticsParticipant``) has a
+``purpose`` (customer, external, ivr, acd, agent, user, …) and a ``userId``; each session
+(``AnalyticsSession``) a ``mediaType``, ``direction``, ``ani``/``dnis`` and, on dialer
+calls, ``outboundCampaignId``; each segment (``AnalyticsConversationSegment``) a
+``segmentType`` (alert, interact, hold, wrapup, ivr, dialing, contacting, …) with
 ``segmentStart``/``segmentEnd`` (UTC ISO 8601), ``queueId``, ``disconnectType`` and, on
 wrap-up, ``wrapUpCode``.
+
+Who is who: an ``acd`` participant's interact segments are the stays in a queue; the
+agents are the ``agent``/``user`` participants who interacted after the call entered its
+first queue. A ``user`` who dialled (a ``dialing``/``contacting`` segment or an outbound
+session) in a conversation without a customer or external party is the caller of an
+internal call, not an agent.
 """
 
 from __future__ import annotations
@@ -15,6 +25,9 @@ from typing import Any
 
 AGENT_PURPOSES = frozenset({"agent", "user"})
 CUSTOMER_PURPOSES = frozenset({"customer", "external"})
+DIALLING = ("dialing", "contacting")
+HANDLING = ("interact", "hold")
+"""The segments an agent spends with the caller; wrap-up comes after them."""
 
 
 class BadConversation(ValueError):
@@ -48,6 +61,24 @@ class Participant:
 
     def queue_id(self) -> str | None:
         return next((s.queue_id for s in self.segments if s.queue_id), None)
+
+    def dialled(self) -> bool:
+        """Whether this participant placed the call: it dialled, or its session goes out."""
+        return bool(self.of(*DIALLING)) or any(
+            str(session.get("direction") or "").lower() == "outbound" for session in self.sessions
+        )
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One stay in a queue: an ``acd`` participant's interact segment (or, when a record
+    names the queue only on the agent's segments, the agent's first segment)."""
+
+    participant: Participant
+    queue_id: str | None
+    start: datetime
+    end: datetime | None
+    disconnect: str | None
 
 
 def parse_time(value: Any, where: str) -> datetime:
@@ -97,10 +128,56 @@ def _segment(raw: dict[str, Any], where: str) -> Segment:
     )
 
 
-def interacting_agents(people: list[Participant]) -> list[Participant]:
-    """Agent participants who talked with the customer, in the order they first did."""
-    agents = [p for p in people if p.purpose in AGENT_PURPOSES and p.of("interact")]
-    return sorted(agents, key=lambda p: p.of("interact")[0].start)
+def queue_visits(people: list[Participant]) -> list[Visit]:
+    """Every stay in a queue, in the order they began."""
+    visits = [
+        Visit(person, segment.queue_id, segment.start, segment.end, segment.disconnect)
+        for person in people
+        if person.purpose == "acd"
+        for segment in person.of("interact")
+    ]
+    return sorted(visits, key=lambda visit: visit.start)
+
+
+def internal(people: list[Participant]) -> bool:
+    """No customer or external party takes part: a call between users (maybe via a queue)."""
+    return not any(person.purpose in CUSTOMER_PURPOSES for person in people)
+
+
+def internal_callers(people: list[Participant]) -> list[Participant]:
+    """The users who placed an internal call: the caller side, never its agents."""
+    if not internal(people):
+        return []
+    return [person for person in people if person.purpose == "user" and person.dialled()]
+
+
+def handling_agents(people: list[Participant], queued_at: datetime | None) -> list[Participant]:
+    """The agents who talked with the caller, in the order they first did: ``agent``/``user``
+    participants who interacted — at or after ``queued_at`` (the start of the first queue
+    stay) when the call was queued — except the caller of an internal call."""
+    callers = {person.id for person in internal_callers(people)}
+    agents = [
+        person
+        for person in people
+        if person.purpose in AGENT_PURPOSES
+        and person.id not in callers
+        and person.of("interact")
+        and (queued_at is None or person.of("interact")[0].start >= queued_at)
+    ]
+    return sorted(agents, key=lambda person: person.of("interact")[0].start)
+
+
+def campaign_id(people: list[Participant]) -> str | None:
+    """The dialer campaign the conversation belongs to (``outboundCampaignId``), if any."""
+    return next(
+        (
+            str(session["outboundCampaignId"])
+            for person in people
+            for session in person.sessions
+            if session.get("outboundCampaignId")
+        ),
+        None,
+    )
 
 
 def ring_seconds(agent: Participant) -> float | None:
