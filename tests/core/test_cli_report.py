@@ -141,6 +141,21 @@ def test_csv_has_one_column_per_kpi_with_its_unit(run: Run):
     ]
 
 
+def test_intervals_read_as_clock_times_in_csv_and_table(run: Run):
+    # Monday 09:00–09:25: c1–c4 (sales) and c5, c6 in 09:00 and 09:15 UTC (the centre is UTC)
+    args = ("--kpi", "offered", "--by", "interval30,interval15", "--from", "2026-01-05")
+    result = run(*args, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    # offered: 09:00 c1 c2 c3 (0, 5, 10 min), 09:15 c4 c5 c6 (15, 20, 25 min)
+    assert list(csv.reader(io.StringIO(result.stdout))) == [
+        ["interval30", "interval15", "offered [n]"],
+        ["09:00", "09:00", "3"],
+        ["09:00", "09:15", "3"],
+    ]
+    table = run(*args, "--format", "table").output
+    assert re.search(r"│ 09:00\s+│ 09:15\s+│\s+3 │", table), table
+
+
 def test_json_is_the_documented_shape(run: Run):
     document = as_json(
         run("--kpi", "service_level", "--by", "queue", "--from", "2026-01-05", "--to",

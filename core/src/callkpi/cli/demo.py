@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..kpi import ReportRequest, run_report
+from ..kpi.facts import interval_label
 from ..kpi.report import KpiValue, Report, ReportRow
 from ..settings import Settings
 from ..simulator import demo_config
@@ -149,10 +150,9 @@ def worst_intervals_table(report: Report) -> Table:
         title=f"The {WORST_INTERVALS} worst intervals by service level",
     )
     for row in worst_intervals(report):
-        minute = row.dimensions["interval15"]
         table.add_row(
             str(row.dimensions["date"]),
-            f"{minute // 60:02d}:{minute % 60:02d}",
+            interval_label(row.dimensions["interval15"]),
             kpi_text(row.values["offered"]),
             _styled(row.values["service_level"]),
             _styled(row.values["abandon_rate"]),

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..kpi import ReportRequest
 from ..kpi.docs import number
+from ..kpi.facts import INTERVAL_DIMENSIONS, interval_label
 from ..kpi.report import KpiColumn, KpiValue, Report
 
 FORMATS = ("table", "csv", "json", "html", "png")  # html and png: cli/report_html.py
@@ -53,7 +54,7 @@ def report_csv(result: Report) -> str:
         values = [row.values[column.key].value for column in result.columns]
         writer.writerow(
             [
-                *(_dimension_text(row.dimensions[name]) for name in group_by),
+                *(_dimension_text(name, row.dimensions[name]) for name in group_by),
                 *map(_csv_number, values),
             ]
         )
@@ -64,9 +65,11 @@ def _csv_number(value: float | None) -> str:
     return "" if value is None else str(round(value, 6))
 
 
-def _dimension_text(value: Any) -> str:
+def _dimension_text(name: str, value: Any) -> str:
     if value is None:
         return "(none)"
+    if name in INTERVAL_DIMENSIONS:
+        return interval_label(value)
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -78,7 +81,7 @@ def report_table(result: Report) -> Table:
     for column in result.columns:
         table.add_column(_header(column), justify="right")
     for row in result.rows:
-        dimensions = (Text(_dimension_text(row.dimensions[n])) for n in result.request.group_by)
+        dimensions = (Text(_dimension_text(n, row.dimensions[n])) for n in result.request.group_by)
         table.add_row(*dimensions, *(_cell(row.values[c.key]) for c in result.columns))
     if not result.rows:
         table.caption = "no data in this period"

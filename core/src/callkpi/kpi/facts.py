@@ -48,6 +48,13 @@ _COLUMN_DIMENSIONS = {
 }
 # dimension name → minutes of the local-interval bucket it rounds down to
 _INTERVAL_DIMENSIONS = {"interval30": 30, "interval60": 60}
+INTERVAL_DIMENSIONS = ("interval15", *_INTERVAL_DIMENSIONS)
+"""The dimensions whose values are minutes since local midnight (an interval's start)."""
+
+
+def interval_label(minutes: int) -> str:
+    """An interval dimension's value as a reader writes it: 120 → ``02:00``."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 _AGENT_DIMENSIONS = ("team", "site")
 
 DIMENSIONS: tuple[str, ...] = (
