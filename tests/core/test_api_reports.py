@@ -178,9 +178,6 @@ async def test_the_duckdb_engine_gives_the_same_numbers(client, keys):
          "variant = 'nope' of KPI 'aht'; expected one of default, talk_includes_hold, excludes_acw"),
         ({"kpis": [{"kpi": "service_level", "parameters": {"threshold_s": -1}}]}, "/kpis/0/parameters/threshold_s",
          "KPI 'service_level' parameter threshold_s = -1.0; expected a number ≥ 0"),
-        ({"kpis": ["aht", "occupancy"], "group_by": ["date", "queue"]}, "/group_by/1",
-         "group_by = 'queue' is not available for KPI 'occupancy': it reads fact_agent_interval, which can be "
-         "grouped by centre, agent, team, site, date"),
         ({"kpis": ["occupancy"], "filters": {"queue": ["sales"]}}, "/filters/queue",
          "filters = 'queue' is not available for KPI 'occupancy': it reads fact_agent_interval, which can be "
          "filtered by agent, team, site"),
@@ -203,6 +200,21 @@ async def test_a_bad_request_is_a_400_problem_pointing_at_the_field(client, keys
     (error,) = problem["errors"]
     assert error["pointer"] == pointer and error["detail"].startswith(detail), error
     assert problem["instance"] == "/v1/reports"
+
+
+async def test_a_kpi_that_cannot_be_grouped_as_asked_is_empty_with_why(client, keys):
+    body = {"date_from": MONDAY, "kpis": ["aht", "occupancy"], "group_by": ["date", "queue"]}
+    response = await client.post("/v1/reports", json=body, headers=bearer(keys["read"]))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    reason = (
+        "not available by queue: 'queue' is not available for KPI 'occupancy': it reads fact_agent_interval, "
+        "which can be grouped by centre, agent, team, site, date"
+    )
+    columns = {column["key"]: column for column in report["columns"]}
+    assert columns["occupancy"]["unavailable"].startswith(reason) and columns["aht"]["unavailable"] is None
+    assert report["rows"] and all(row["values"]["occupancy"]["value"] is None for row in report["rows"])
+    assert any(row["values"]["aht"]["value"] is not None for row in report["rows"])
 
 
 async def test_reports_need_a_read_or_admin_key(client, keys):

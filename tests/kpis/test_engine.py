@@ -31,6 +31,7 @@ from callkpi.kpi import (
     ReportRequest,
     percent_of,
     run_report,
+    value_of,
 )
 from callkpi.kpi.facts import FACT_TABLES
 from callkpi.kpi.plan import plan_report
@@ -284,13 +285,44 @@ def test_agent_interval_kpis_group_by_team_and_interval(store, facts, standard_k
     ) == {(540,): 3.0, (600,): None}
 
 
-def test_a_dimension_the_fact_table_lacks_is_refused(standard_kpis):
-    with pytest.raises(
-        InvalidKpi,
-        match="group_by = 'queue' is not available for KPI 'contacts_per_hour': it reads "
-        "fact_agent_interval, which can be grouped by centre, agent, team",
-    ):
-        plan_report(standard_kpis, ReportRequest(("contacts_per_hour",), MON, TUE, ("queue",)))
+def test_a_kpi_that_cannot_be_grouped_as_asked_has_no_value_and_says_why(store, facts, standard_kpis):
+    """contacts_per_hour reads agent time, which has no queue: by queue its column is empty,
+    with the reason in every value, and the other KPIs of the report are computed."""
+    result = report(store, standard_kpis, ["contacts_per_hour", "offered"], ["queue"])
+    reason = (
+        "not available by queue: 'queue' is not available for KPI 'contacts_per_hour': it reads "
+        "fact_agent_interval, which can be grouped by centre, agent, team"
+    )
+    columns = {c.key: c for c in result.columns}
+    assert columns["contacts_per_hour"].unavailable.startswith(reason)
+    assert columns["offered"].unavailable is None
+    # offered: sales c1, c2; support c3 (abandoned), c4
+    assert by_group(result, "offered") == {("sales",): 2, ("support",): 2}
+    assert by_group(result, "contacts_per_hour") == {("sales",): None, ("support",): None}
+    assert all(row.values["contacts_per_hour"].note.startswith(reason) for row in result.rows)
+
+
+def test_a_kpi_not_by_a_dimension_is_not_grouped_or_filtered_by_it(store, facts):
+    """A KPI declared not_by agent (its rows include contacts no agent answered) has no value
+    by agent, team or a team filter, instead of a (none) group that changes its meaning."""
+    answered = Kpi(
+        id="offered_here", title="Offered here", unit="n", higher_is_better=None,
+        definition="Contacts offered, whoever answered them.", fact="fact_contact",
+        measures=(Measure("offered", "count"),), formula=value_of("offered"), not_by=("agent", "team"),
+    )  # fmt: skip
+    registry = KpiRegistry()
+    registry.register(answered, plugin="test")
+    assert by_group(report(store, registry, ["offered_here"]), "offered_here") == {(): 4}  # c1–c4
+    by_agent = report(store, registry, ["offered_here"], ["agent"])
+    (column,) = by_agent.columns
+    assert column.unavailable == (
+        "not available by agent: KPI 'offered_here' counts contacts that have no agent (those never "
+        "answered), so by agent it would mean something else"
+    )
+    assert by_agent.rows == ()  # nothing else was asked for, so no group was looked for
+    request = ReportRequest(("offered_here",), MON, TUE, (), "default", filters={"team": ("red",)})
+    (filtered,) = run_report(store, request, registry=registry).columns
+    assert filtered.unavailable.startswith("not available by team")
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,7 @@ def report(
             tuple(selections), *period, group_by, config and config.name, engine
         )
         result = _run(store, request, registry, settings.snapshot_dir)
+        _note_unavailable(result)
         if output_format in FILE_FORMATS:
             return write_report_file(store, registry, result, config, output_format, output)
     _write(render(result, output_format, engine), output)
@@ -123,6 +124,15 @@ def _run(
             f"--engine = {request.engine!r} needs DuckDB and pyarrow ({exc}); expected them "
             "installed: pip install 'callkpi[duckdb]'"
         ) from None
+
+
+def _note_unavailable(result: Report) -> None:
+    """Say on stderr why a column is empty, so that CSV and JSON on stdout stay as they are."""
+    for column in result.columns:
+        if column.unavailable is not None:
+            Console(stderr=True, highlight=False).print(
+                f"{column.key}: {column.unavailable}", style="dim", soft_wrap=True
+            )
 
 
 @contextmanager

@@ -83,8 +83,10 @@ def report_table(result: Report) -> Table:
     for row in result.rows:
         dimensions = (Text(_dimension_text(n, row.dimensions[n])) for n in result.request.group_by)
         table.add_row(*dimensions, *(_cell(row.values[c.key]) for c in result.columns))
+    captions = [f"{c.key}: {c.unavailable}" for c in result.columns if c.unavailable is not None]
     if not result.rows:
-        table.caption = "no data in this period"
+        captions.insert(0, "no data in this period")
+    table.caption = "\n".join(captions) or None
     return table
 
 

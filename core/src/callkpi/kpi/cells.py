@@ -91,6 +91,13 @@ def kpi_cells(
     return KpiCells(column, value, n, targets, reached, enough, details, note, low, high)
 
 
+def unavailable_cells(column: KpiColumn, targets: Sequence[float | None]) -> KpiCells:
+    """The column of a KPI this report cannot compute: no data in every row, with the reason."""
+    size = len(targets)
+    none: list[Any] = [None] * size
+    return KpiCells(column, none, [0] * size, targets, none, [True] * size, {}, [column.unavailable] * size, None, None)
+
+
 def formula_values(
     planned: PlannedKpi, what: str, formula: Formula, measures: MeasureColumns
 ) -> tuple[list[Any], list[str | None] | None]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..projector.gc_pause import cyclic_gc_paused
 from ..store.centres import CentreConfig
-from .cells import KpiCells, failed, kpi_cells
+from .cells import KpiCells, failed, kpi_cells, unavailable_cells
 from .centre_values import centre_values
 from .columns import ArrayCache, MeasureColumns
 from .compiler import BoundMeasure
@@ -70,8 +70,11 @@ def _evaluate(
     arrays: ArrayCache = {}
     cells = []
     for position, planned in enumerate(plan.kpis):
-        lists = tables.measures(planned, arrays) | specials
         column, row_targets = targets.column(position, planned.column, dimensions)
+        if column.unavailable is not None:
+            cells.append(unavailable_cells(column, row_targets))
+            continue
+        lists = tables.measures(planned, arrays) | specials
         cells.append(kpi_cells(planned, column, MeasureColumns(lists, len(keys), arrays), row_targets))
     return Report(request, tuple(c.column for c in cells), lambda: _rows(dimensions, cells))
 

@@ -231,6 +231,11 @@ class Kpi:
     min_sample: int = 0
     target: float | None = None
     grain: Grain | None = None
+    not_by: tuple[str, ...] = ()
+    """Dimensions the fact table has but some of the KPI's rows do not (an abandoned contact
+    has no agent, so no team or site): grouped or filtered by one, the KPI would count only
+    the rows that have it and silently mean something else, so it has no value there, with
+    the reason, instead of a ``(none)`` group."""
     details: Mapping[str, Formula] = field(default_factory=dict)
     """Extra numbers reported next to the value, each a formula over the same values
     (e.g. the agents actually staffed next to the agents required)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .compiler import BoundMeasure, bind
 from .facts import DIMENSIONS, FACT_TABLES
@@ -104,9 +104,11 @@ def _plan_kpi(registry: KpiRegistry, selection: KpiSelection, request: ReportReq
     spec = _variant(registry, selection, where)
     parameters = _parameters(spec, selection.parameters, where)
     group_by = request.group_by
-    _check_dimensions(spec, "group_by", group_by, "grouped")
     _check_dimensions(spec, "filters", tuple(request.filters), "filtered")
     column = _column(spec, selection, parameters)
+    reason = _unavailable(spec, group_by) or _not_by(spec, (*group_by, *request.filters))
+    if reason is not None:
+        return PlannedKpi(replace(column, unavailable=reason), spec, {}, group_by)
     extra = tuple(d for d in spec.grain.dimensions if d not in group_by) if spec.grain else ()
     return PlannedKpi(
         column,
@@ -129,18 +131,42 @@ def _variant(registry: KpiRegistry, selection: KpiSelection, where: str) -> Vari
 
 def _check_dimensions(spec: VariantSpec, field: str, names: tuple[str, ...], verb: str) -> None:
     """Every dimension in ``names`` must be one of every fact table the KPI reads."""
+    missing = _missing_dimension(spec, names, verb)
+    if missing is not None:
+        name, message = missing
+        raise RequestError(f"{field}/{name if verb == 'filtered' else names.index(name)}", f"{field} = {message}")
+
+
+def _missing_dimension(spec: VariantSpec, names: tuple[str, ...], verb: str) -> tuple[str, str] | None:
+    """The first of ``names`` that a fact table of the KPI lacks, and why, or ``None``."""
     for fact in spec.facts:
         available = FACT_TABLES[fact].dimensions
         missing = [name for name in names if name not in available]
         if missing:
             if verb == "filtered":
                 available = tuple(d for d in available if d in FILTER_DIMENSIONS)
-            at = f"{field}/{missing[0] if verb == 'filtered' else names.index(missing[0])}"
-            raise RequestError(
-                at,
-                f"{field} = {missing[0]!r} is not available for KPI {spec.kpi.id!r}: it reads {fact}, "
-                f"which can be {verb} by {', '.join(available) or 'nothing'}",
+            return missing[0], (
+                f"{missing[0]!r} is not available for KPI {spec.kpi.id!r}: it reads {fact}, "
+                f"which can be {verb} by {', '.join(available) or 'nothing'}"
             )
+    return None
+
+
+def _unavailable(spec: VariantSpec, group_by: tuple[str, ...]) -> str | None:
+    """Why the KPI cannot be grouped as asked (its fact table lacks a dimension), or ``None``:
+    a report asking for it leaves its column empty with this reason and computes the rest."""
+    missing = _missing_dimension(spec, group_by, "grouped")
+    return None if missing is None else f"not available by {missing[0]}: {missing[1]}"
+
+
+def _not_by(spec: VariantSpec, dimensions: tuple[str, ...]) -> str | None:
+    lacking = [name for name in dimensions if name in spec.kpi.not_by]
+    if not lacking:
+        return None
+    return (
+        f"not available by {lacking[0]}: KPI {spec.kpi.id!r} counts contacts that have no "
+        f"{lacking[0]} (those never answered), so by {lacking[0]} it would mean something else"
+    )
 
 
 def _parameters(spec: VariantSpec, overrides: Mapping[str, float], where: str) -> dict[str, float]:

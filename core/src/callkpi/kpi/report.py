@@ -72,6 +72,10 @@ class KpiColumn:
     target_key: str = ""
     """The key of a centre's ``kpi_targets`` that holds this column's target (see
     ``VariantSpec.target_key``); empty: the KPI's id."""
+    unavailable: str | None = None
+    """Why the KPI has no value in this report (it cannot be grouped by a dimension asked
+    for); its values are then all *no data* with this as their note, and the rest of the
+    report is computed as usual."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,10 @@ def named_kpi_ids(registry: KpiRegistry, named: Iterable[str]) -> list[str]:
 
 
 def groupable(registered: RegisteredKpi, group_by: tuple[str, ...]) -> bool:
-    """Whether every fact table of the KPI's default variant has every dimension of ``group_by``."""
+    """Whether every fact table of the KPI's default variant has every dimension of ``group_by``,
+    and none is one the KPI is ``not_by``."""
+    if set(group_by) & set(registered.kpi.not_by):
+        return False
     return all(set(group_by) <= set(FACT_TABLES[fact].dimensions) for fact in registered.default.facts)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .facts import FACT_TABLES
+from .facts import DIMENSIONS, FACT_TABLES
 from .model import (
     AGGREGATES,
     CENTRE_VALUES,
@@ -109,6 +109,10 @@ def _check_header(kpi: Kpi, where: str) -> None:
         (
             kpi.target is None or _is_number(kpi.target),
             f"target = {kpi.target!r}; expected a number or None",
+        ),
+        (
+            set(kpi.not_by) <= set(DIMENSIONS),
+            f"not_by = {kpi.not_by!r}; expected dimensions among {', '.join(DIMENSIONS)}",
         ),
         (
             bool(kpi.title and kpi.definition),
