@@ -1,11 +1,14 @@
-"""Erlang C staffing for many intervals at once: :func:`~callkpi.kpi.erlang.agents_required`
-over numpy arrays, for KPIs that staff every 15-minute interval of a report.
+"""Erlang C staffing for many intervals at once: :func:`~callkpi.kpi.erlang.requirement`
+for a service-level target over numpy arrays, for KPIs that staff every 15-minute interval
+of a report.
 
 Every interval walks up the agent counts together: Erlang B's recursion advances one
 agent per step for all of them, and an interval leaves once its service level reaches the
 target. That is the same arithmetic in the same order as the scalar search (which doubles
 and bisects over the same increasing service level), so the counts agree; where a service
-level lands within rounding of the target the scalar function decides.
+level lands within rounding of the target the scalar function decides. The fractional
+requirement interpolates the service levels of N − 1 and N agents, computed from the walk's
+Erlang B values by the scalar arithmetic itself, so it is the scalar number to the last bit.
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ import math
 
 import numpy as np
 
-from .erlang import _MAX_AGENTS, Traffic, agents_required
+from .erlang import (
+    _MAX_AGENTS,
+    Requirement,
+    ServiceLevelTarget,
+    Traffic,
+    interpolated,
+    requirement,
+    service_level_of_blocking,
+)
 
 _TIE = 1e-9
 """How close to the target a service level must be for the scalar search to decide: the
@@ -26,10 +37,18 @@ def agents_required_c(
 ) -> np.ndarray:
     """The fewest agents whose Erlang C service level within ``threshold_s`` reaches
     ``target`` (a fraction below 1), per interval; every ``arrivals`` and ``aht_s`` > 0."""
+    return requirement_c(arrivals, aht_s, interval_s, target, threshold_s)[0]
+
+
+def requirement_c(
+    arrivals: np.ndarray, aht_s: np.ndarray, interval_s: float, target: float, threshold_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`agents_required_c` and, beside it, each interval's fractional requirement."""
     load = arrivals * aht_s / interval_s
     agents = np.zeros(len(load))
     open_ = np.arange(len(load))
     blocking = np.ones(len(load))
+    short_blocking = np.ones(len(load))  # Erlang B of one agent fewer than found
     ties = []
     n = 0
     while open_.size:
@@ -37,6 +56,7 @@ def agents_required_c(
         if n > _MAX_AGENTS:
             raise ValueError(f"target = {target!r} is not reached with {_MAX_AGENTS} agents")
         a, b = load[open_], blocking[open_]
+        short_blocking[open_] = b
         b = a * b / (n + a * b)
         blocking[open_] = b
         level = _service_level(n, a, b, aht_s[open_], threshold_s)
@@ -44,9 +64,14 @@ def agents_required_c(
         ties.append(open_[np.abs(level - target) < _TIE])
         agents[open_[done]] = n
         open_ = open_[~done]
+    fractional = np.array([
+        _fractional(int(n), float(a), float(low), float(high), float(h), target, threshold_s)
+        for n, a, low, high, h in zip(agents, load, short_blocking, blocking, aht_s, strict=True)
+    ])
     for index in np.concatenate(ties) if ties else ():
-        agents[index] = _scalar(arrivals[index], aht_s[index], interval_s, target, threshold_s)
-    return agents
+        found = _scalar(arrivals[index], aht_s[index], interval_s, target, threshold_s)
+        agents[index], fractional[index] = found.agents, found.fractional
+    return agents, fractional
 
 
 def _service_level(n: int, load: np.ndarray, blocking: np.ndarray, aht_s: np.ndarray, threshold_s: float) -> np.ndarray:
@@ -60,6 +85,17 @@ def _service_level(n: int, load: np.ndarray, blocking: np.ndarray, aht_s: np.nda
     return level
 
 
-def _scalar(arrivals: float, aht_s: float, interval_s: float, target: float, threshold_s: float) -> int:
+def _fractional(
+    agents: int, load: float, short: float, enough: float, aht_s: float, target: float, threshold_s: float
+) -> float:
+    """The fractional requirement from Erlang B of ``agents`` − 1 (``short``) and ``agents``."""
+    below = service_level_of_blocking(agents - 1, load, short, aht_s, threshold_s)
+    reached = service_level_of_blocking(agents, load, enough, aht_s, threshold_s)
+    return interpolated(agents, below, reached, target)
+
+
+def _scalar(
+    arrivals: float, aht_s: float, interval_s: float, target: float, threshold_s: float
+) -> Requirement:
     traffic = Traffic(float(arrivals), float(aht_s), interval_s)
-    return agents_required(traffic, target, threshold_s, math.inf).agents
+    return requirement(traffic, ServiceLevelTarget(target, threshold_s), math.inf)
