@@ -125,6 +125,11 @@ def test_the_command_prints_the_table_and_names_a_wrong_queue(
     assert "(ASA ≤ 20 s)" in asa.output and "Erlang A" not in asa.output
     assert re.search(r"09:00\s*│\s*10\s*│\s*180\s*│\s*4\s*│\s*3\.93\s*│\s*2\.0\s*│\s*-2\.0", asa.output)
     assert re.search(r"08:45\s*│\s*0\s*│.*│\s*\+2\.0", result.output)
+    nothing = CliRunner().invoke(
+        app, ["staffing", "--date", "2026-03-02", "--target-asa-s", "0", "--database", url]
+    )
+    assert nothing.exit_code == 1
+    assert "--target-asa-s = 0: expected a number of seconds > 0" in nothing.stderr
     wrong = CliRunner().invoke(
         app, ["staffing", "--date", "2026-03-02", "--queue", "q9", "--database", url]
     )

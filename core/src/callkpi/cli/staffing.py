@@ -114,7 +114,6 @@ def staffing(
     target_asa_s: Annotated[
         float | None,
         typer.Option(
-            min=0.001,
             metavar="SECONDS",
             help="Staff for this ASA (answered contacts' mean wait) instead of a service level.",
         ),
@@ -129,8 +128,10 @@ def staffing(
     when = _date(day)
     if target_asa_s is None:
         parameters = {"threshold_s": threshold_s, "target_percent": target_percent}
-    else:
+    elif target_asa_s > 0:
         parameters = {"target_asa_s": target_asa_s}
+    else:
+        raise UserError(f"--target-asa-s = {target_asa_s:g}: expected a number of seconds > 0")
     goal = Goal(parameters, model)
     with opened_store(settings_for(database)) as store:
         rows = staffing_rows(store, when, centre, queue, goal)
