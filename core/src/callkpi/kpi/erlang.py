@@ -21,7 +21,8 @@ Erlang A's ASA is the mean wait of the callers who are answered (as Amazon Conne
 "average queue answer time" and Genesys Cloud's tAnswered count it, abandons left out):
 the answer density's first moment over P(answered). With u = e^(−θv) it is
 π_N · (c/θ) · T(a) ÷ (1 − P(abandon)), T(x) = Σ_(k≥0) x^k ÷ Π_(i=1..k+1) (c + i) ·
-Σ_(i=1..k+1) 1/(c + i) (the Beta integrals ∫ −ln u · u^c (1 − u)^k du). The mean wait of
+Σ_(i=1..k+1) 1/(c + i) (expanding e^(a(1−u)) in powers of (1 − u): ∫_0^1 −ln u · u^c (1 − u)^k du
+= k! ÷ Π_(i=1..k+1) (c + i) · Σ_(i=1..k+1) 1/(c + i), all terms positive). The mean wait of
 every caller, abandons included, is P(abandon) × patience: abandons per second are θ · E[queue]
 (Mandelbaum & Zeltyn, "The Palm/Erlang-A queue, with applications to call centers", 2005,
 §4.6; Garnett, Mandelbaum & Reiman, "Designing a call center with impatient customers", 2002).
@@ -32,7 +33,8 @@ gives a *fractional* requirement for planning: the target measure m (service lev
 interpolated linearly between the whole staffing levels N − 1 and N, and the point where it
 equals the target, N − 1 + (target − m(N − 1)) ÷ (m(N) − m(N − 1)). It lies in (N − 1, N]
 and is N exactly when N only just meets the target. Erlang C's ASA is infinite with N − 1 ≤ A
-agents; the interpolation's limit is then N itself. No traffic: 0.
+agents; the interpolation's limit is then N itself. A 0 % target, which one agent fewer
+meets as well, gives N − 1. No traffic: 0.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ class ServiceLevelTarget:
     def measure(self, staffing: Staffing) -> float:
         return staffing.service_level
 
-    def met(self, staffing: Staffing) -> bool:
-        return staffing.service_level >= self.share
+    def reached(self, measure: float) -> bool:
+        return measure >= self.share
 
     @property
     def value(self) -> float:
@@ -112,8 +114,8 @@ class AsaTarget:
     def measure(self, staffing: Staffing) -> float:
         return math.inf if staffing.asa_s is None else staffing.asa_s
 
-    def met(self, staffing: Staffing) -> bool:
-        return staffing.asa_s is not None and staffing.asa_s <= self.asa_s
+    def reached(self, measure: float) -> bool:
+        return measure <= self.asa_s
 
     @property
     def value(self) -> float:
@@ -201,27 +203,65 @@ def staffing_a(agents: int, traffic: Traffic, threshold_s: float, patience_s: fl
     _check_count(agents, "agents")
     if math.isinf(patience_s):
         return staffing_c(agents, traffic, threshold_s)
-    if patience_s <= 0:
-        raise ValueError(f"patience_s = {patience_s!r}; expected a number > 0 (or inf)")
+    _check_patience(patience_s)
     if traffic.arrivals == 0 or traffic.aht_s == 0:
         return Staffing(agents, 1.0, 0.0, 0.0, 0.0)
     if agents == 0:
         return Staffing(0, 0.0, 1.0, 0.0, None, 1.0)
-    theta = 1 / patience_s
-    c, a = agents / traffic.aht_s / theta, traffic.arrival_rate / theta
-    log_s_a = _log_series(a, c)
-    log_above = math.log(a) + log_s_a
-    log_pi_n = -_log_add(-math.log(erlang_b(agents, traffic.load) or _TINY), log_above)
-    waits = math.exp(log_pi_n + _log_add(0.0, log_above))
-    served_after_wait = math.exp(log_pi_n + math.log(c) + log_s_a)
-    q = math.exp(-theta * threshold_s)
-    late = log_pi_n + math.log(c) + (c + 1) * math.log(q) + a * (1 - q) + _log_series(a * q, c)
-    answered_in_time = served_after_wait - math.exp(late)
-    abandons = max(0.0, waits - served_after_wait)
+    queue = _Queue.of(agents, traffic, patience_s)
+    waits, abandons = queue.waits, queue.abandons
     occupancy = traffic.load * (1 - abandons) / agents
-    waited_if_answered = math.exp(log_pi_n + math.log(c) + _log_series(a, c, harmonic=True))
-    asa = waited_if_answered / theta / (1 - abandons)
-    return Staffing(agents, 1 - waits + answered_in_time, waits, occupancy, asa, abandons)
+    service_level = queue.service_level(threshold_s)
+    return Staffing(agents, service_level, waits, occupancy, queue.asa_s, abandons)
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """Erlang A's chain above N agents (module docstring), in logs: θ, c, a, log π_N, log S(a)."""
+
+    theta: float
+    c: float
+    a: float
+    log_pi_n: float
+    log_s_a: float
+
+    @classmethod
+    def of(cls, agents: int, traffic: Traffic, patience_s: float) -> _Queue:
+        """N ≥ 1 agents on traffic with arrivals and handle time, a finite patience."""
+        theta = 1 / patience_s
+        c, a = agents / traffic.aht_s / theta, traffic.arrival_rate / theta
+        log_s_a = _log_series(a, c)
+        log_above = math.log(a) + log_s_a
+        log_pi_n = -_log_add(-math.log(erlang_b(agents, traffic.load) or _TINY), log_above)
+        return cls(theta, c, a, log_pi_n, log_s_a)
+
+    @property
+    def waits(self) -> float:
+        """P(wait) = π_N (1 + a S(a))."""
+        return math.exp(self.log_pi_n + _log_add(0.0, math.log(self.a) + self.log_s_a))
+
+    @property
+    def served_after_wait(self) -> float:
+        """P(answered after waiting) = π_N c S(a)."""
+        return math.exp(self.log_pi_n + math.log(self.c) + self.log_s_a)
+
+    @property
+    def abandons(self) -> float:
+        return max(0.0, self.waits - self.served_after_wait)
+
+    def service_level(self, threshold_s: float) -> float:
+        """Answered at once, or after waiting at most ``threshold_s``, over all callers."""
+        c, a = self.c, self.a
+        q = math.exp(-self.theta * threshold_s)
+        late = self.log_pi_n + math.log(c) + (c + 1) * math.log(q) + a * (1 - q) + _log_series(a * q, c)
+        answered_in_time = self.served_after_wait - math.exp(late)
+        return 1 - self.waits + answered_in_time
+
+    @property
+    def asa_s(self) -> float:
+        """π_N (c/θ) T(a) ÷ P(answered)."""
+        waited = math.exp(self.log_pi_n + math.log(self.c) + _log_series(self.a, self.c, harmonic=True))
+        return waited / self.theta / (1 - self.abandons)
 
 
 _TINY = 1e-300
@@ -233,13 +273,16 @@ def _log_series(x: float, c: float, harmonic: bool = False) -> float:
     ``harmonic``: log T(x), each term weighted by Σ_(i=1..k+1) 1/(c + i)."""
     term = -math.log(c + 1)
     weight = 1 / (c + 1)
-    total = term + (math.log(weight) if harmonic else 0.0)
+    total = term + math.log(weight) if harmonic else term
     k = 0
     while True:
         k += 1
         term += (math.log(x) if x > 0 else -math.inf) - math.log(c + 1 + k)
-        weight += 1 / (c + 1 + k)
-        total = _log_add(total, term + (math.log(weight) if harmonic else 0.0))
+        if harmonic:
+            weight += 1 / (c + 1 + k)
+            total = _log_add(total, term + math.log(weight))
+        else:
+            total = _log_add(total, term)
         # past the peak (x < c + 1 + k) the terms shrink geometrically: stop once negligible
         if x < c + 1 + k and term < total - 40:
             return total
@@ -275,7 +318,7 @@ def requirement(traffic: Traffic, target: Target, patience_s: float = math.inf) 
         return Requirement(Staffing(0, 1.0, 0.0, 0.0, 0.0), 0.0)
     agents = _fewest(traffic, target, patience_s)
     enough = staffing_a(agents, traffic, threshold, patience_s)
-    short = target.measure(staffing_a(agents - 1, traffic, threshold, patience_s))
+    short = _measure(agents - 1, traffic, target, patience_s)
     return Requirement(enough, interpolated(agents, short, target.measure(enough), target.value))
 
 
@@ -293,11 +336,11 @@ def interpolated(agents: int, short: float, enough: float, target: float) -> flo
 def _fewest(traffic: Traffic, target: Target, patience_s: float) -> int:
     """The fewest agents meeting ``target`` on traffic with arrivals and handle time."""
 
+    if not math.isinf(patience_s):
+        _check_patience(patience_s)
+
     def met(agents: int) -> bool:
-        if math.isinf(patience_s) and isinstance(target, ServiceLevelTarget):
-            # Erlang C's service level alone: no Staffing built for each agent count tried
-            return _service_level_c(agents, traffic, target.threshold_s) >= target.share
-        return target.met(staffing_a(agents, traffic, target.threshold_s, patience_s))
+        return target.reached(_measure(agents, traffic, target, patience_s))
 
     # the measure improves with N: double until the target is met, then bisect
     low, high = 0, max(1, math.ceil(traffic.load))
@@ -311,9 +354,26 @@ def _fewest(traffic: Traffic, target: Target, patience_s: float) -> int:
     return high
 
 
+def _measure(agents: int, traffic: Traffic, target: Target, patience_s: float) -> float:
+    """What ``target`` measures of N agents: the ASA (inf: nobody answered or an endless
+    queue), or the service level computed alone (no Staffing, no ASA: the search asks often)."""
+    if isinstance(target, AsaTarget):
+        return target.measure(staffing_a(agents, traffic, target.threshold_s, patience_s))
+    if math.isinf(patience_s):
+        return _service_level_c(agents, traffic, target.threshold_s)
+    if agents == 0:
+        return 0.0
+    return _Queue.of(agents, traffic, patience_s).service_level(target.threshold_s)
+
+
 def _check_count(value: int, name: str) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{name} = {value!r}; expected a whole number ≥ 0")
+
+
+def _check_patience(patience_s: float) -> None:
+    if not patience_s > 0:
+        raise ValueError(f"patience_s = {patience_s!r}; expected a number > 0 (or inf)")
 
 
 def _check_non_negative(value: float, name: str) -> None:
