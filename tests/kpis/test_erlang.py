@@ -305,6 +305,16 @@ def test_heavy_traffic_stays_finite():
         assert found.agents - 1 < found.fractional <= found.agents
 
 
+def test_callers_who_hang_up_within_milliseconds_stay_finite():
+    # a patience of 1 ms: e^(−θ × 20 s) underflows to 0, so the service level is worked from
+    # log q = −θt; whoever is answered is answered within milliseconds, well inside 20 s, so the
+    # service level is the share answered, 1 − P(abandon), and the ASA is below a millisecond
+    result = staffing_a(5, Traffic(1000, 300, 900), 20, 1e-3)
+    assert result.service_level == pytest.approx(1 - result.abandon_probability, rel=1e-9)
+    assert 0 < result.asa_s < 1e-3
+    assert requirement(Traffic(1000, 300, 900), AsaTarget(1), 1e-3).agents == 1
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [

@@ -1,4 +1,5 @@
-"""``required_agents``: Erlang staffing per 15-minute interval beside the agents really staffed."""
+"""``required_agents``: Erlang C / A staffing per 15-minute interval, for a service level or an
+ASA, whole and fractional, beside the agents really staffed."""
 
 from __future__ import annotations
 

@@ -252,16 +252,20 @@ class _Queue:
     def service_level(self, threshold_s: float) -> float:
         """Answered at once, or after waiting at most ``threshold_s``, over all callers."""
         c, a = self.c, self.a
-        q = math.exp(-self.theta * threshold_s)
-        late = self.log_pi_n + math.log(c) + (c + 1) * math.log(q) + a * (1 - q) + _log_series(a * q, c)
+        log_q = -self.theta * threshold_s  # not log(q): q underflows to 0 for a patience of ms
+        q = math.exp(log_q)
+        late = self.log_pi_n + math.log(c) + (c + 1) * log_q + a * (1 - q) + _log_series(a * q, c)
         answered_in_time = self.served_after_wait - math.exp(late)
         return 1 - self.waits + answered_in_time
 
     @property
-    def asa_s(self) -> float:
-        """π_N (c/θ) T(a) ÷ P(answered)."""
+    def asa_s(self) -> float | None:
+        """π_N (c/θ) T(a) ÷ P(answered); ``None`` when (to rounding) nobody is answered."""
+        answered = 1 - self.abandons
+        if answered <= 0:
+            return None
         waited = math.exp(self.log_pi_n + math.log(self.c) + _log_series(self.a, self.c, harmonic=True))
-        return waited / self.theta / (1 - self.abandons)
+        return waited / self.theta / answered
 
 
 _TINY = 1e-300
