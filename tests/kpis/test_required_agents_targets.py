@@ -46,6 +46,7 @@ class TestRequiredAgentsForAnAsa(StandardKpiTests):
         expect("required_agents", 1, "erlang_a_asa"),
         expect("required_agents", 2, "erlang_a_asa", target_asa_s=10),
         expect("required_agents", 3),  # the default: 80 % in 20 s by Erlang C, unchanged
+        expect("required_agents", 3, "erlang_a"),  # 80 % in 20 s by Erlang A, unchanged
     )
 
     def timeline(self, make_event):
@@ -62,6 +63,9 @@ class TestRequiredAgentsForAnAsa(StandardKpiTests):
             1.0,
             pytest.approx(1.782, abs=1e-3),
             pytest.approx(2.789, abs=1e-3),
+            # erlang_a: SL(2) = 0.724, SL(3) = 0.902 (TestRequiredAgentsErlangA):
+            # 2 + (0.8 − 0.724) ÷ (0.902 − 0.724) = 2.427
+            pytest.approx(2.427, abs=2e-3),
         ]
 
 
