@@ -6,6 +6,7 @@ analysis); staffing for a service level or an ASA, whole and fractional."""
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
@@ -275,14 +276,15 @@ def test_fractional_agents_interpolate_the_service_level(arrivals, patience):
     assert below + share * (found.staffing.service_level - below) == pytest.approx(0.8)
 
 
-def test_fractional_agents_for_many_intervals_are_the_scalar_ones_to_the_bit():
-    arrivals = np.array([1.0, 3.0, 17.0, 100.0, 450.0, 2000.0])
-    aht = np.array([30.0, 225.0, 180.0, 180.0, 300.0, 240.0])
-    agents, fractional = requirement_c(arrivals, aht, 900.0, 0.8, 20.0)
-    expected = [
-        requirement(Traffic(a, h, 900.0), ServiceLevelTarget(0.8, 20.0))
-        for a, h in zip(arrivals, aht, strict=True)
-    ]
+@pytest.mark.parametrize(
+    "target", [ServiceLevelTarget(0.8, 20.0), ServiceLevelTarget(0.95, 10.0), AsaTarget(20.0), AsaTarget(2.0)]
+)
+def test_many_intervals_at_once_are_the_scalar_ones_to_the_bit(target):
+    rng = random.Random(3)
+    arrivals = np.array([1.0, 2000.0] + [float(rng.randrange(1, 400)) for _ in range(200)])
+    aht = np.array([30.0, 240.0] + [round(rng.uniform(5, 900), 1) for _ in range(200)])
+    agents, fractional = requirement_c(arrivals, aht, 900.0, target)
+    expected = [requirement(Traffic(a, h, 900.0), target) for a, h in zip(arrivals, aht, strict=True)]
     assert agents.tolist() == [e.agents for e in expected]
     assert fractional.tolist() == [e.fractional for e in expected]
 

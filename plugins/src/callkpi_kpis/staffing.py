@@ -125,12 +125,11 @@ def _column_parts(
     required = np.where(fine["offered"] != 0, np.where(aht == 0, 0.0, aht), 0.0)
     fractional = required.copy()
     erlang = (fine["offered"] != 0) & ~np.isnan(aht) & (aht != 0)
-    patient = erlang & np.isinf(patience_s) & (aht > 0) & isinstance(target, ServiceLevelTarget)
-    if patient.any():  # the array walk: Erlang C for a service level
-        required[patient], fractional[patient] = requirement_c(
-            fine["offered"][patient], aht[patient], INTERVAL_S, target.value, target.threshold_s
-        )
-    for index in np.flatnonzero(erlang & ~patient):  # Erlang A, an ASA (or bad data): one at a time
+    patient = erlang & np.isinf(patience_s) & (aht > 0)
+    required[patient], fractional[patient] = requirement_c(
+        fine["offered"][patient], aht[patient], INTERVAL_S, target
+    )
+    for index in np.flatnonzero(erlang & ~patient):  # Erlang A (or bad data): one at a time
         traffic = Traffic(float(fine["offered"][index]), float(aht[index]), INTERVAL_S)
         found = requirement(traffic, target, float(patience_s[index]))
         required[index], fractional[index] = found.agents, found.fractional

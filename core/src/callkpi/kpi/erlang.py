@@ -196,6 +196,16 @@ def service_level_of_blocking(
     return 1 - waits * math.exp(-drain * threshold_s)
 
 
+def asa_of_blocking(agents: int, load: float, blocking: float, aht_s: float) -> float:
+    """Erlang C's ASA from Erlang B's ``blocking`` (inf while N ≤ A), as
+    :func:`service_level_of_blocking` is its service level."""
+    if agents <= load:
+        return math.inf
+    waits = agents * blocking / (agents - load * (1 - blocking))
+    drain = (agents - load) / aht_s
+    return waits / drain
+
+
 def staffing_a(agents: int, traffic: Traffic, threshold_s: float, patience_s: float) -> Staffing:
     """Erlang A: service level (answered within ``threshold_s`` over all callers), wait and
     abandon probability, ASA (answered callers' mean wait) and occupancy of N agents, callers'
