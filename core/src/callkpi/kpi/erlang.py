@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ class Traffic:
 
 @dataclass(frozen=True)
 class Staffing:
-    """What N agents achieve on some traffic; shares are fractions (0–1)."""
+    """What N agents achieve on some traffic; shares are fractions (0–1). ``asa_s`` is the
+    answered callers' mean wait, ``None`` where it is infinite (Erlang C with N ≤ A) or
+    nobody is answered."""
 
     agents: int
     service_level: float
@@ -88,9 +91,11 @@ class ServiceLevelTarget:
         _check_non_negative(self.threshold_s, "threshold_s")
 
     def measure(self, staffing: Staffing) -> float:
+        """The number this target judges: the service level."""
         return staffing.service_level
 
-    def reached(self, measure: float) -> bool:
+    def reached(self, measure: Any) -> Any:
+        """Whether ``measure`` meets the target (element by element for a numpy array)."""
         return measure >= self.share
 
     @property
@@ -112,9 +117,11 @@ class AsaTarget:
         _check_non_negative(self.threshold_s, "threshold_s")
 
     def measure(self, staffing: Staffing) -> float:
+        """The number this target judges: the ASA, inf where there is none."""
         return math.inf if staffing.asa_s is None else staffing.asa_s
 
-    def reached(self, measure: float) -> bool:
+    def reached(self, measure: Any) -> Any:
+        """Whether ``measure`` meets the target (element by element for a numpy array)."""
         return measure <= self.asa_s
 
     @property
