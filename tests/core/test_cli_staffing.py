@@ -11,6 +11,13 @@ logged in from 08:45 to 09:30. In the 09:00 interval:
 * nobody abandoned, so the measured patience is infinite and Erlang A also says 4;
 * staffed: 2 agents × 900 s ÷ 900 = 2.0, so the gap is 2 − 4 = −2 (under-staffed);
 * 08:45 and 09:15: no contacts, so 0 required, 2.0 staffed, gap +2.
+
+Fractional: B(1) = 2/3, B(2) = 0.4, B(3) = 0.2105, B(4) = 0.0952, B(5) = 0.0367; C(3) = 0.4444,
+C(4) = 0.1739, C(5) = 0.0597; SL(3) = 1 − 0.4444 × 0.8948 = 0.6023, SL(4) = 1 − 0.1739 × 0.8007
+= 0.8607: 3 + (0.8 − 0.6023) ÷ (0.8607 − 0.6023) = 3.765 (3.76 printed). For an ASA (C × AHT ÷ (N − A)):
+ASA(3) = 0.4444 × 180 ÷ 1 = 80 s, ASA(4) = 0.1739 × 180 ÷ 2 = 15.65 s, ASA(5) = 3.58 s: ASA
+≤ 20 s needs 4 agents, fractional 3 + (80 − 20) ÷ (80 − 15.65) = 3.932; ≤ 10 s needs 5,
+4 + (15.65 − 10) ÷ (15.65 − 3.58) = 4.468.
 """
 
 from __future__ import annotations
@@ -22,13 +29,13 @@ import pytest
 from typer.testing import CliRunner
 
 from callkpi.cli import app
-from callkpi.cli.staffing import staffing_rows
+from callkpi.cli.staffing import Goal, Model, staffing_rows
 from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.testing import contact_timeline, raw_events
 
 DAY = date(2026, 3, 2)
-DEFAULTS = {"threshold_s": 20, "target_percent": 80}
+DEFAULTS = Goal({"threshold_s": 20, "target_percent": 80})
 
 
 @pytest.fixture
@@ -64,8 +71,29 @@ def test_required_agents_per_interval_beside_the_staffed(hand_worked_day: Store)
     nine = rows[9 * 60]
     assert (nine.offered, nine.aht_s, nine.erlang_c, nine.erlang_a) == (10, 180, 4, 4)
     assert nine.staffed == 2.0 and nine.gap == -2.0
+    assert (nine.erlang_c_fractional, nine.erlang_a_fractional) == (
+        pytest.approx(3.765, abs=1e-3),
+        pytest.approx(3.765, abs=1e-3),
+    )
     quarter_to = rows[8 * 60 + 45]
     assert (quarter_to.offered, quarter_to.erlang_c, quarter_to.gap) == (0, 0, 2.0)
+    assert quarter_to.erlang_c_fractional == 0
+
+
+@pytest.mark.parametrize("queue", [None, "q1"])
+def test_staffing_for_an_asa(hand_worked_day: Store, queue: str | None):
+    for asa, whole, fractional in ((20, 4, 3.932), (10, 5, 4.468)):
+        goal = Goal({"target_asa_s": asa})
+        rows = {row.minute: row for row in staffing_rows(hand_worked_day, DAY, None, queue, goal)}
+        nine = rows[9 * 60]
+        assert (nine.erlang_c, nine.erlang_a) == (whole, whole)
+        assert nine.erlang_c_fractional == pytest.approx(fractional, abs=1e-3)
+        assert nine.gap == 2.0 - whole
+
+
+def test_one_model_only(hand_worked_day: Store):
+    rows = staffing_rows(hand_worked_day, DAY, None, "q1", Goal(DEFAULTS.parameters, Model.a))
+    assert [(r.erlang_c, r.erlang_a, r.gap) for r in rows] == [(None, 4, -2.0)]
 
 
 def test_one_queue_uses_its_own_traffic(hand_worked_day: Store):
@@ -83,11 +111,25 @@ def test_the_command_prints_the_table_and_names_a_wrong_queue(
     url = hand_worked_day.url
     result = CliRunner().invoke(app, ["staffing", "--date", "2026-03-02", "--database", url])
     assert result.exit_code == 0, result.output
-    # interval, offered, AHT, Erlang C, Erlang A, staffed, gap
+    # interval, offered, AHT, Erlang C whole and fractional, Erlang A the same, staffed, gap
     assert re.search(
-        r"09:00\s*│\s*10\s*│\s*180\s*│\s*4\s*│\s*4\s*│\s*2\.0\s*│\s*-2\.0", result.output
+        r"09:00\s*│\s*10\s*│\s*180\s*│\s*4\s*│\s*3\.76\s*│\s*4\s*│\s*3\.76\s*│\s*2\.0\s*│\s*-2\.0",
+        result.output,
     )
+    assert "(80 % in 20 s)" in result.output
+    asa = CliRunner().invoke(
+        app,
+        ["staffing", "--date", "2026-03-02", "--target-asa-s", "20", "--model", "c", "--database", url],
+    )
+    assert asa.exit_code == 0, asa.output
+    assert "(ASA ≤ 20 s)" in asa.output and "Erlang A" not in asa.output
+    assert re.search(r"09:00\s*│\s*10\s*│\s*180\s*│\s*4\s*│\s*3\.93\s*│\s*2\.0\s*│\s*-2\.0", asa.output)
     assert re.search(r"08:45\s*│\s*0\s*│.*│\s*\+2\.0", result.output)
+    nothing = CliRunner().invoke(
+        app, ["staffing", "--date", "2026-03-02", "--target-asa-s", "0", "--database", url]
+    )
+    assert nothing.exit_code == 1
+    assert "--target-asa-s = 0: expected a number of seconds > 0" in nothing.stderr
     wrong = CliRunner().invoke(
         app, ["staffing", "--date", "2026-03-02", "--queue", "q9", "--database", url]
     )

@@ -144,8 +144,12 @@ class TestRequiredAgents(StandardKpiTests):
 
     def test_staffed_agents_beside_required(self, kpi_ingestor, kpi_registry, make_event):
         (row,) = self.report(kpi_ingestor, kpi_registry, make_event).rows
-        # staffed mean 1; gap 1 − 5/3 = −2/3; under-staffed 09:00 (2 < 3) and 09:30 (0 < 2)
+        # staffed mean 1; gap 1 − 5/3 = −2/3; under-staffed 09:00 (2 < 3) and 09:30 (0 < 2);
+        # fractional: 09:00 2 + (0.8 − 0.6950) ÷ (0.9239 − 0.6950) = 2.4587, 09:30 (SL(2) =
+        # 1 − 0.02778 e^(−1.75 × 20/225) = 0.9762) 1 + (0.8 − 0.7661) ÷ (0.9762 − 0.7661) = 1.1612:
+        # (2.4587 + 0 + 1.1612) ÷ 3 = 1.2066
         assert row.values["required_agents"].details == {
+            "required_fractional": pytest.approx(1.2066, abs=1e-4),
             "staffed_agents": pytest.approx(1),
             "staffing_gap": pytest.approx(-2 / 3),
             "understaffed_intervals": 2,

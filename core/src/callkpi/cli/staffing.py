@@ -1,11 +1,17 @@
 """``callkpi staffing``: one day's 15-minute intervals, the agents Erlang says were needed
 beside the agents who were logged in.
 
-All queues together are the ``required_agents`` KPI itself (Erlang C and its Erlang A
-variant), grouped by ``interval15``. Agents are not assigned to queues, so for one queue
-(``--queue``) the required agents come from the same Erlang maths on that queue's own
-traffic, and *staffed* stays everyone logged in: the gap then says how much room the
-whole floor left for that queue.
+The target is a service level (``--target-percent`` within ``--threshold-s``, 80 % in 20 s
+by default) or an ASA (``--target-asa-s``); the model Erlang C, Erlang A with the measured
+patience, or both (``--model``). Each model's whole requirement comes with its fractional
+one (the target measure interpolated between N − 1 and N agents; see
+:mod:`callkpi.kpi.erlang`), for plans that add up intervals or part-time seats.
+
+All queues together are the ``required_agents`` KPI itself (variants default and
+``erlang_a``, or ``asa`` and ``erlang_a_asa``), grouped by ``interval15``. Agents are not
+assigned to queues, so for one queue (``--queue``) the required agents come from the same
+Erlang maths on that queue's own traffic, and *staffed* stays everyone logged in: the gap
+then says how much room the whole floor left for that queue.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -21,16 +28,57 @@ from rich.table import Table
 from rich.text import Text
 
 from ..kpi import KpiSelection, ReportRequest, run_report
-from ..kpi.erlang import Traffic, agents_required
+from ..kpi.erlang import AsaTarget, ServiceLevelTarget, Target, Traffic, requirement
 from ..kpi.report import Report
 from .runtime import DatabaseOption, UserError, opened_store, out, settings_for
 
 INTERVAL_S = 900
 
 
+class Model(StrEnum):
+    """Which Erlang model to staff by."""
+
+    c = "c"
+    a = "a"
+    both = "both"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What to staff for, by which models: ``parameters`` are the ``required_agents`` KPI's."""
+
+    parameters: Mapping[str, float]
+    model: Model = Model.both
+
+    @property
+    def for_asa(self) -> bool:
+        return "target_asa_s" in self.parameters
+
+    @property
+    def target(self) -> Target:
+        if self.for_asa:
+            return AsaTarget(self.parameters["target_asa_s"])
+        share = self.parameters["target_percent"] / 100
+        return ServiceLevelTarget(share, self.parameters["threshold_s"])
+
+    @property
+    def variants(self) -> dict[str, str | None]:
+        """The ``required_agents`` variant of each model staffed by."""
+        names = {"c": "asa", "a": "erlang_a_asa"} if self.for_asa else {"c": None, "a": "erlang_a"}
+        models = ("c", "a") if self.model is Model.both else (self.model.value,)
+        return {model: names[model] for model in models}
+
+    @property
+    def text(self) -> str:
+        if self.for_asa:
+            return f"ASA ≤ {self.parameters['target_asa_s']:g} s"
+        return f"{self.parameters['target_percent']:g} % in {self.parameters['threshold_s']:g} s"
+
+
 @dataclass(frozen=True)
 class IntervalStaffing:
-    """One 15-minute interval: the traffic, what Erlang C and A require, who was there."""
+    """One 15-minute interval: the traffic, what Erlang C and A require (whole and
+    fractional; ``None`` for a model not asked for, or without a handle time), who was there."""
 
     minute: int
     offered: float
@@ -38,11 +86,15 @@ class IntervalStaffing:
     erlang_c: float | None
     erlang_a: float | None
     staffed: float
+    erlang_c_fractional: float | None = None
+    erlang_a_fractional: float | None = None
 
     @property
     def gap(self) -> float | None:
-        """Staffed − required by Erlang C; negative is under-staffed."""
-        return None if self.erlang_c is None else self.staffed - self.erlang_c
+        """Staffed − required by Erlang C (by Erlang A when only it is asked for); negative
+        is under-staffed."""
+        required = self.erlang_c if self.erlang_c is not None else self.erlang_a
+        return None if required is None else self.staffed - required
 
 
 def staffing(
@@ -59,15 +111,31 @@ def staffing(
     target_percent: Annotated[
         float, typer.Option(min=0, max=99.9, help="Service level to staff for, percent.")
     ] = 80,
+    target_asa_s: Annotated[
+        float | None,
+        typer.Option(
+            metavar="SECONDS",
+            help="Staff for this ASA (answered contacts' mean wait) instead of a service level.",
+        ),
+    ] = None,
+    model: Annotated[
+        Model, typer.Option(case_sensitive=False, help="Erlang C, Erlang A (measured patience) or both.")
+    ] = Model.both,
     database: DatabaseOption = None,
 ) -> None:
-    """Required agents per 15-minute interval (Erlang C, and Erlang A with the measured
-    patience) beside the agents staffed; under-staffed intervals in red."""
+    """Required agents per 15-minute interval, whole and fractional (Erlang C, and Erlang A
+    with the measured patience) beside the agents staffed; under-staffed intervals in red."""
     when = _date(day)
-    parameters = {"threshold_s": threshold_s, "target_percent": target_percent}
+    if target_asa_s is None:
+        parameters = {"threshold_s": threshold_s, "target_percent": target_percent}
+    elif target_asa_s > 0:
+        parameters = {"target_asa_s": target_asa_s}
+    else:
+        raise UserError(f"--target-asa-s = {target_asa_s:g}: expected a number of seconds > 0")
+    goal = Goal(parameters, model)
     with opened_store(settings_for(database)) as store:
-        rows = staffing_rows(store, when, centre, queue, parameters)
-    out().print(staffing_table(rows, when, centre, queue, parameters))
+        rows = staffing_rows(store, when, centre, queue, goal)
+    out().print(staffing_table(rows, when, centre, queue, goal))
 
 
 def _date(text: str) -> date:
@@ -78,38 +146,45 @@ def _date(text: str) -> date:
 
 
 def staffing_rows(
-    store: Any, day: date, centre: str | None, queue: str | None, parameters: Mapping[str, float]
+    store: Any, day: date, centre: str | None, queue: str | None, goal: Goal
 ) -> list[IntervalStaffing]:
     """The day's intervals for all queues, or for ``queue``."""
-    pool = _pool(store, day, centre, parameters)
+    pool = _pool(store, day, centre, goal)
     if queue is None:
         return pool
     staffed = {row.minute: row.staffed for row in pool}
-    return _queue_rows(store, day, centre, queue, parameters, staffed)
+    return _queue_rows(store, day, centre, queue, goal, staffed)
 
 
-def _pool(
-    store: Any, day: date, centre: str | None, parameters: Mapping[str, float]
-) -> list[IntervalStaffing]:
+def _pool(store: Any, day: date, centre: str | None, goal: Goal) -> list[IntervalStaffing]:
+    variants = goal.variants
     kpis = (
         "offered",
         "aht",
-        KpiSelection("required_agents", parameters=parameters),
-        KpiSelection("required_agents", "erlang_a", parameters=parameters),
+        *(KpiSelection("required_agents", v, parameters=goal.parameters) for v in variants.values()),
     )
     report = run_report(store, ReportRequest(kpis, day, day, ("interval15",), centre))
-    offered, aht, erlang_c, erlang_a = (column.key for column in report.columns)
-    return [
-        IntervalStaffing(
-            row.dimensions["interval15"],
-            row[offered] or 0,
-            row[aht],
-            row[erlang_c],
-            row[erlang_a],
-            row.values[erlang_c].details.get("staffed_agents") or 0.0,
+    offered, aht, *required = (column.key for column in report.columns)
+    by_model = dict(zip(variants, required, strict=True))
+    rows = []
+    for row in report.rows:
+        values = {model: row.values[key] for model, key in by_model.items()}
+        whole = {model: value.value for model, value in values.items()}
+        fractional = {model: value.details.get("required_fractional") for model, value in values.items()}
+        any_value = next(iter(values.values()))
+        rows.append(
+            IntervalStaffing(
+                row.dimensions["interval15"],
+                row[offered] or 0,
+                row[aht],
+                whole.get("c"),
+                whole.get("a"),
+                any_value.details.get("staffed_agents") or 0.0,
+                fractional.get("c"),
+                fractional.get("a"),
+            )
         )
-        for row in report.rows
-    ]
+    return rows
 
 
 def _queue_rows(
@@ -117,13 +192,13 @@ def _queue_rows(
     day: date,
     centre: str | None,
     queue: str,
-    parameters: Mapping[str, float],
+    goal: Goal,
     staffed: Mapping[int, float],
 ) -> list[IntervalStaffing]:
     traffic = ("offered", "aht", "avg_queue_time", "abandon_rate")
     whole_day = run_report(store, ReportRequest(traffic, day, day, ("queue",), centre))
     day_row = _queue_row(whole_day, queue, day)
-    patience = _patience(day_row)
+    patience = {"c": math.inf, "a": _patience(day_row)}
     per_interval = run_report(
         store, ReportRequest(traffic, day, day, ("queue", "interval15"), centre)
     )
@@ -133,14 +208,13 @@ def _queue_rows(
             continue
         minute, offered = row.dimensions["interval15"], row["offered"] or 0
         aht = row["aht"] or day_row["aht"]
+        found = {
+            model: _required(offered, aht, goal.target, patience[model]) for model in goal.variants
+        }
+        c, a = found.get("c", (None, None)), found.get("a", (None, None))
         rows.append(
             IntervalStaffing(
-                minute,
-                offered,
-                row["aht"],
-                _required(offered, aht, parameters, math.inf),
-                _required(offered, aht, parameters, patience),
-                staffed.get(minute, 0.0),
+                minute, offered, row["aht"], c[0], a[0], staffed.get(minute, 0.0), c[1], a[1]
             )
         )
     return rows
@@ -165,48 +239,39 @@ def _patience(row: Any) -> float:
 
 
 def _required(
-    offered: float, aht: float | None, parameters: Mapping[str, float], patience_s: float
-) -> float | None:
+    offered: float, aht: float | None, target: Target, patience_s: float
+) -> tuple[float | None, float | None]:
+    """The whole and the fractional requirement of one interval of the queue."""
     if not offered:
-        return 0.0
+        return 0.0, 0.0
     if aht is None:
-        return None
-    traffic = Traffic(offered, aht, INTERVAL_S)
-    target, threshold = parameters["target_percent"] / 100, parameters["threshold_s"]
-    return float(agents_required(traffic, target, threshold, patience_s).agents)
+        return None, None
+    found = requirement(Traffic(offered, aht, INTERVAL_S), target, patience_s)
+    return float(found.agents), found.fractional
 
 
 def staffing_table(
-    rows: list[IntervalStaffing],
-    day: date,
-    centre: str | None,
-    queue: str | None,
-    parameters: Mapping[str, float],
+    rows: list[IntervalStaffing], day: date, centre: str | None, queue: str | None, goal: Goal
 ) -> Table:
     """The intervals as a Rich table; a negative gap (under-staffed) in red."""
-    target = f"{parameters['target_percent']:g} % in {parameters['threshold_s']:g} s"
-    title = f"Staffing, {day}, {centre or 'all centres'}, {queue or 'all queues'} ({target})"
+    title = f"Staffing, {day}, {centre or 'all centres'}, {queue or 'all queues'} ({goal.text})"
     table = Table(title=title)
-    for name in (
-        "interval",
-        "offered",
-        "AHT (s)",
-        "required\nErlang C",
-        "required\nErlang A",
-        "staffed",
-        "gap",
-    ):
+    models = tuple(goal.variants)
+    names = ["interval", "offered", "AHT (s)"]
+    for model in models:
+        names += [f"required\nErlang {model.upper()}", f"fractional\nErlang {model.upper()}"]
+    for name in (*names, "staffed", "gap"):
         table.add_column(name, justify="left" if name == "interval" else "right")
     for row in rows:
-        table.add_row(
-            f"{row.minute // 60:02d}:{row.minute % 60:02d}",
-            f"{row.offered:.0f}",
-            _number(row.aht_s, 0),
-            _number(row.erlang_c, 0),
-            _number(row.erlang_a, 0),
-            f"{row.staffed:.1f}",
-            _gap(row.gap),
-        )
+        required = {
+            "c": (row.erlang_c, row.erlang_c_fractional),
+            "a": (row.erlang_a, row.erlang_a_fractional),
+        }
+        cells = [f"{row.minute // 60:02d}:{row.minute % 60:02d}", f"{row.offered:.0f}", _number(row.aht_s, 0)]
+        for model in models:
+            whole, fractional = required[model]
+            cells += [_number(whole, 0), _number(fractional, 2)]
+        table.add_row(*cells, f"{row.staffed:.1f}", _gap(row.gap))
     if queue:
         table.caption = "staffed: every agent logged in (agents serve several queues)"
     if not rows:
