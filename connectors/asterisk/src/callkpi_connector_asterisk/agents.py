@@ -11,12 +11,14 @@ call it is on, the last call it had and a wrap-up in progress. The rules:
   logged in once it does anything.
 * A pause during a call or a wrap-up takes effect when that ends.
 * WRAPUPSTART (Wazo; data1 = the wrap-up time in seconds) puts the agent in
-  after_contact_work until start + wrap-up time, then back to available (or not_ready if
-  paused meanwhile).
-* The ready state after a call or a wrap-up is held back until a line *later* than it is
-  read: Wazo logs WRAPUPSTART in the same second as the call's COMPLETE*, and in the flat
-  file's whole seconds an "available" and an "after_contact_work" at the same instant
-  would have no order. A WRAPUPSTART (or the next call) in that instant replaces it.
+  after_contact_work for that long from the end of the call it follows (the call's
+  logged end; WRAPUPSTART's own time when there is none), then back to available (or
+  not_ready if paused meanwhile).
+* The ready state after a call or a wrap-up is held back until a line *later* than the
+  one that gave it is read: Wazo logs WRAPUPSTART in the same second as the call's
+  COMPLETE*, and in the flat file's whole seconds an "available" and an
+  "after_contact_work" at the same instant would have no order. A WRAPUPSTART (or the
+  next call) in that instant replaces it.
 * The same change logged per queue (PAUSEALL then a PAUSE for each queue) is one change.
 """
 
@@ -34,8 +36,9 @@ MakeState = Callable[[str, datetime, Event, str], Event]
 class AgentBook:
     """Agent records by agentid, short keys as they live in JSON: ``queues``, ``login`` (True, False, or
     None when never seen), ``paused`` (reason, "" or None), ``busy`` (callid), ``last``
-    (callid), ``ready`` (the held-back ready state: {"at": Unix s, "id": event id} or
-    None), ``state`` ([state, reason])."""
+    (callid), ``ready`` (the held-back ready state: {"at": its time, "after": the time a
+    line must pass to release it (Unix s), "id": event id} or None), ``state`` ([state,
+    reason])."""
 
     def __init__(self, records: dict[str, dict[str, Any]], make_state: MakeState):
         self.records = records
@@ -80,28 +83,40 @@ class AgentBook:
         record.update(login=True, busy=callid, last=callid, ready=None)
         return self.change(agent, at, event_id, "on_contact")
 
-    def free(self, agent: str, at: datetime, event_id: str) -> list[Event]:
-        """The call ended: ready at ``at``, held back (see the module)."""
+    def free(self, agent: str, at: datetime, line_time: datetime, event_id: str) -> list[Event]:
+        """The call ended at ``at`` (logged on a line of ``line_time``): ready then, held
+        back (see the module)."""
         record = self.record(agent)
         record["busy"] = None
         if not self._logged_out(agent) and not record["ready"]:
-            record["ready"] = {"at": at.timestamp(), "id": event_id}
+            after = max(at, line_time).timestamp()
+            record["ready"] = {"at": at.timestamp(), "after": after, "id": event_id}
         return []
 
     def wrapup(
-        self, agent: str, at: datetime, seconds: float, event_id: str, end_id: str
-    ) -> list[Event]:
+        self, agent: str, line_time: datetime, seconds: float, event_id: str, end_id: str
+    ) -> tuple[list[Event], datetime]:
+        """After-contact work from the end of the call just ended; and when it ends."""
         record = self.record(agent)
-        record.update(login=True, ready={"at": at.timestamp() + seconds, "id": end_id})
-        return self.change(agent, at, event_id, "after_contact_work")
+        held = record["ready"]
+        start = line_time.timestamp()
+        if held and not record["busy"]:
+            start = min(start, held["at"])
+        end = start + seconds
+        after = max(end, line_time.timestamp())
+        record.update(login=True, ready={"at": end, "after": after, "id": end_id})
+        started = datetime.fromtimestamp(start, UTC)
+        events = self.change(agent, started, event_id, "after_contact_work")
+        return events, datetime.fromtimestamp(end, UTC)
 
     def due(self, now: float, inclusive: bool = False) -> list[Event]:
-        """The held-back ready states before log time ``now`` (at it too when ``inclusive``:
-        the input's end), each agent back to available or not ready."""
+        """The held-back ready states released by a line at log time ``now`` (or by the
+        input's end, ``inclusive``), each agent back to available or not ready."""
         events = []
         for agent, record in self.records.items():
             ready = record.get("ready")
-            if ready and (now > ready["at"] or (inclusive and now == ready["at"])):
+            after = ready and ready.get("after", ready["at"])
+            if ready and (now > after or (inclusive and now == after)):
                 record["ready"] = None
                 at = datetime.fromtimestamp(ready["at"], UTC)
                 events += self.ready(agent, at, ready["id"])

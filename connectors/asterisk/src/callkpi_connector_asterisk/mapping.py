@@ -341,10 +341,10 @@ class EventMapper:
         ended_by = "customer" if line.event == "COMPLETECALLER" else "agent"
         when = _time(at)
         events.append(self._contact(line, "e", "contact.ended", {"ended_by": ended_by}, when, agent))
-        return events + self._free(agent, when)
+        return events + self._free(agent, when, line)
 
-    def _free(self, agent: str | None, when: datetime) -> list[Event]:
-        return self.agents.free(agent, when, self._id("s")) if agent else []
+    def _free(self, agent: str | None, when: datetime, line: QueueLogLine) -> list[Event]:
+        return self.agents.free(agent, when, line.time, self._id("s")) if agent else []
 
     def _transfer(self, line: QueueLogLine) -> list[Event]:
         agent = self._agent_or_none(line)
@@ -363,7 +363,7 @@ class EventMapper:
         when = _time(at)
         data = {"kind": TRANSFER_KIND[line.event]}
         events.append(self._contact(line, "t", "contact.transferred", data, when, agent))
-        return events + self._free(agent, when)
+        return events + self._free(agent, when, line)
 
     def _waited(self, line: QueueLogLine, index: int) -> tuple[float, float | None]:
         """When the caller left the queue (offer + the logged waittime in data ``index``)
@@ -439,10 +439,9 @@ class EventMapper:
                 f"data1 = {(line.data or ('',))[0]!r}: expected the wrap-up time in seconds "
                 "on a WRAPUPSTART line"
             )
-        events = self.agents.wrapup(agent, line.time, seconds, self._id("s"), self._id("r"))
+        events, ended = self.agents.wrapup(agent, line.time, seconds, self._id("s"), self._id("r"))
         callid = line.callid if line.callid not in NOT_A_CALL else self.agents.record(agent)["last"]
         if callid:
-            ended = _time(line.time.timestamp() + seconds)
             events.append(
                 self._make(
                     self._id("w"),
