@@ -23,8 +23,9 @@ the anchor and the earlier events are laid back from it.
 Calls. A call seen only from its end (first line CONNECT, COMPLETE* or *TRANSFER) is
 answered by the agent on that line: its offer is rebuilt from the logged holdtime, a
 COMPLETE/TRANSFER without a CONNECT gives the answer at end − calltime. A CONNECT or
-COMPLETE whose agent is ``NONE`` is answered by an unknown agent: ``contact.answered``
-without an ``agentid`` and no agent state. The same callid entering a queue again (an
+COMPLETE whose agent is ``NONE`` is answered by an unknown agent: the canonical
+``contact.answered`` must name one, so it is the agentid ``unknown`` (the config's agents
+map renames it with the key ``NONE``), with no agent state. The same callid entering a queue again (an
 overflow after EXITWITHTIMEOUT, a blind transfer into a queue) or connecting again after
 a transfer gives the contact-leg sequence: ``contact.transferred`` (``to_queue``; not
 repeated when the transfer line already gave it, none after the caller left with
@@ -69,6 +70,9 @@ UNKNOWN_CALLERS = frozenset(
     {"", "anonymous", "unknown", "restricted", "private", "withheld", "<unknown>"}
 )
 NO_ONE = frozenset({"", "NONE"})
+# contact.answered must name an agent: a member logged as NONE answers as this agentid
+# (the config's agents map may rename it, key "NONE").
+UNKNOWN_AGENT = "unknown"
 
 
 class EventMapper:
@@ -81,6 +85,7 @@ class EventMapper:
         self.centre: str = config.get("centre", "default")
         self.source_uri: str = config.get("source_uri", "asterisk")
         self.agent_ids: dict[str, str] = dict(config.get("agents", {}))
+        self.unknown_agent = self.agent_ids.get("NONE", UNKNOWN_AGENT)
         self.notes = notes
         self.calls = CallBook(
             state.get("calls", {}), notes, config.get("max_call_age_h", 12) * 3600
@@ -241,7 +246,7 @@ class EventMapper:
         return agent
 
     def _agent_or_none(self, line: QueueLogLine) -> str | None:
-        """The agentid of the line's member; None for ``NONE``: answered by someone unknown."""
+        """The agentid of the line's member; None for ``NONE`` (no agent state to keep)."""
         name = line.agent.strip()
         if name in NO_ONE:
             return None
@@ -300,11 +305,11 @@ class EventMapper:
         call = self.calls.call(line)
         at = _after(call["oa"], hold, line)
         self.calls.answered(line, at, waited=hold)
-        call["ag"] = agent
+        who = call["ag"] = agent or self.unknown_agent
         ring = _duration(line.number(2))
         when = _time(at)
         data = {"ring_s": ring} if ring is not None else {}
-        events.append(self._contact(line, "a", "contact.answered", data, when, agent))
+        events.append(self._contact(line, "a", "contact.answered", data, when, who))
         if agent:
             events += self.agents.on_call(agent, line.callid, when, self._id("s"))
         return events
@@ -325,9 +330,9 @@ class EventMapper:
             return [], call["aa"]
         at = line.time.timestamp() - (talk or 0.0)
         self.calls.answered(line, at, waited=hold)
-        call["ag"] = agent
+        who = call["ag"] = agent or self.unknown_agent
         when = _time(at)
-        events = [self._contact(line, "a", "contact.answered", {}, when, agent)]
+        events = [self._contact(line, "a", "contact.answered", {}, when, who)]
         if agent:
             events += self.agents.on_call(agent, line.callid, when, self._id("c"))
         return events, at
@@ -340,7 +345,8 @@ class EventMapper:
         self.calls.finished(line, at, waited=None)
         ended_by = "customer" if line.event == "COMPLETECALLER" else "agent"
         when = _time(at)
-        events.append(self._contact(line, "e", "contact.ended", {"ended_by": ended_by}, when, agent))
+        who = agent or self.unknown_agent
+        events.append(self._contact(line, "e", "contact.ended", {"ended_by": ended_by}, when, who))
         return events + self._free(agent, when, line)
 
     def _free(self, agent: str | None, when: datetime, line: QueueLogLine) -> list[Event]:
@@ -356,13 +362,14 @@ class EventMapper:
             "at": at,
             "id": self._id("e"),
             "queue": line.queue,
-            "agent": agent,
+            "agent": agent or self.unknown_agent,
             "data": {"ended_by": "agent"},
         }
         self.calls.pending(line, at, waited=None, end=end)
         when = _time(at)
         data = {"kind": TRANSFER_KIND[line.event]}
-        events.append(self._contact(line, "t", "contact.transferred", data, when, agent))
+        who = agent or self.unknown_agent
+        events.append(self._contact(line, "t", "contact.transferred", data, when, who))
         return events + self._free(agent, when, line)
 
     def _waited(self, line: QueueLogLine, index: int) -> tuple[float, float | None]:
@@ -406,7 +413,7 @@ class EventMapper:
                 "data1 = '': expected the dial status (ANSWER, BUSY, NOANSWER, CANCEL, "
                 "CONGESTION, CHANUNAVAIL …) on an OUTCALL line"
             )
-        agent = self._agent_or_none(line)
+        agent = self._agent_or_none(line) or self.unknown_agent
         end = line.time.timestamp()
         talk, total = _duration(line.number(1)), _duration(line.number(2))
         dialled = _time(end - max(total or 0.0, talk or 0.0))
