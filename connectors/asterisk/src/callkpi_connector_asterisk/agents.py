@@ -24,6 +24,7 @@ call it is on, the last call it had and a wrap-up in progress. The rules:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -43,13 +44,19 @@ class AgentBook:
     def __init__(self, records: dict[str, dict[str, Any]], make_state: MakeState):
         self.records = records
         self.make_state = make_state
+        # (release time, agent) of the held-back ready states; stale entries are skipped
+        self._due_heap = [
+            (_after(r["ready"]), agent) for agent, r in records.items() if r.get("ready")
+        ]
+        heapq.heapify(self._due_heap)
 
     def record(self, agent: str) -> dict[str, Any]:
-        record = self.records.setdefault(
-            agent, {"queues": [], "paused": None, "busy": None, "state": None}
-        )
-        for key in ("login", "last", "ready"):
-            record.setdefault(key, None)
+        record = self.records.get(agent)
+        if record is None:
+            record = self.records[agent] = {"queues": [], "paused": None, "busy": None}
+        if "ready" not in record:  # new, or from a checkpoint older than these keys
+            for key in ("state", "login", "last", "ready"):
+                record.setdefault(key, None)
         return record
 
     def _logged_out(self, agent: str) -> bool:
@@ -91,6 +98,7 @@ class AgentBook:
         if not self._logged_out(agent) and not record["ready"]:
             after = max(at, line_time).timestamp()
             record["ready"] = {"at": at.timestamp(), "after": after, "id": event_id}
+            heapq.heappush(self._due_heap, (after, agent))
         return []
 
     def wrapup(
@@ -105,6 +113,7 @@ class AgentBook:
         end = start + seconds
         after = max(end, line_time.timestamp())
         record.update(login=True, ready={"at": end, "after": after, "id": end_id})
+        heapq.heappush(self._due_heap, (after, agent))
         started = datetime.fromtimestamp(start, UTC)
         events = self.change(agent, started, event_id, "after_contact_work")
         return events, datetime.fromtimestamp(end, UTC)
@@ -113,11 +122,12 @@ class AgentBook:
         """The held-back ready states released by a line at log time ``now`` (or by the
         input's end, ``inclusive``), each agent back to available or not ready."""
         events = []
-        for agent, record in self.records.items():
-            ready = record.get("ready")
-            after = ready and ready.get("after", ready["at"])
-            if ready and (now > after or (inclusive and now == after)):
-                record["ready"] = None
+        heap = self._due_heap
+        while heap and (heap[0][0] < now or (inclusive and heap[0][0] == now)):
+            after, agent = heapq.heappop(heap)
+            ready = self.records[agent].get("ready")
+            if ready and _after(ready) == after:  # else replaced or dropped meanwhile
+                self.records[agent]["ready"] = None
                 at = datetime.fromtimestamp(ready["at"], UTC)
                 events += self.ready(agent, at, ready["id"])
         return events
@@ -158,3 +168,8 @@ class AgentBook:
             return []
         self.record(agent)["paused"] = None
         return [] if self._occupied(agent) else self.ready(agent, at, event_id)
+
+
+def _after(ready: dict[str, Any]) -> float:
+    """When a line releases a held-back ready state."""
+    return ready.get("after", ready["at"])

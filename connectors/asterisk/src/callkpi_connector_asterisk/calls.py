@@ -19,6 +19,7 @@ next leg instead, so a contact keeps one end: its last.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from typing import Any
 
@@ -55,6 +56,13 @@ class CallBook:
         self.notes = notes
         self.max_age_s = max_age_s
         self.newest = max((call["t"] for call in open_calls.values()), default=0.0)
+        # (due time, callid) of the pending ends; stale entries are skipped
+        self._due_heap = [
+            (call["pe"]["at"] + REQUEUE_GRACE_S, callid)
+            for callid, call in open_calls.items()
+            if call.get("pe")
+        ]
+        heapq.heapify(self._due_heap)
 
     def call(self, line: QueueLogLine) -> dict[str, Any]:
         """The call of ``line`` (opened when first seen)."""
@@ -114,6 +122,7 @@ class CallBook:
         call = self.call(line)
         self._estimate(call, at, waited)
         call["lt"], call["pe"] = at, end
+        heapq.heappush(self._due_heap, (end["at"] + REQUEUE_GRACE_S, line.callid))
         call["tr"] = call["tr"] or line.event.endswith("TRANSFER")
 
     def refused(self, line: QueueLogLine) -> None:
@@ -128,12 +137,20 @@ class CallBook:
     def due_ends(self, now: float, keep: str | None = None) -> list[tuple[str, dict[str, Any]]]:
         """The pending ends whose grace has passed by log time ``now`` (the call ``keep`` —
         the one the line in hand belongs to — excepted): ``(callid, end)``, the call finished."""
-        due = []
-        for callid, call in self.open.items():
-            end = call.get("pe")
-            if end and callid != keep and now >= end["at"] + REQUEUE_GRACE_S:
-                due.append((callid, end))
-                call["pe"], call["x"] = None, True
+        due, kept, heap = [], [], self._due_heap
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)
+            call = self.open.get(entry[1])
+            end = call.get("pe") if call else None
+            if not end or end["at"] + REQUEUE_GRACE_S != entry[0]:
+                continue  # requeued, forgotten or replaced meanwhile
+            if entry[1] == keep:
+                kept.append(entry)
+                continue
+            due.append((entry[1], end))
+            call["pe"], call["x"] = None, True
+        for entry in kept:
+            heapq.heappush(heap, entry)
         return due
 
     def restarted(self) -> None:
