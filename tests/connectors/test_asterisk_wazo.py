@@ -254,7 +254,7 @@ def test_staffed_time_is_each_login_to_its_logoff(store, ingestor, asterisk):
         minute = int((fact.interval_start.timestamp() - T0) // 60)
         staffed[fact.agentid][minute] = fact.staffed_s
     # bob +60..+960 and +1800..+2700 = 1800 s, split as logged: 08:00 840, 08:15 60, 08:30
-    # 900 (the old mapping read the UNPAUSEALL as a login and dropped the real one: 2639 s).
+    # 900 (the old mapping read the UNPAUSEALL at +961 as a login: 900 + 1739 = 2639 s).
     assert {m: s for m, s in staffed["bob"].items() if s} == {0: 840.0, 15: 60.0, 30: 900.0}
     # ann +0..+3600: every interval of the hour; carl −80..+600: 07:45 80, 08:00 600.
     assert {m: s for m, s in staffed["ann"].items() if s} == {0: 900.0, 15: 900.0, 30: 900.0, 45: 900.0}

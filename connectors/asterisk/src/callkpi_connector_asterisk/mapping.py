@@ -258,24 +258,21 @@ class EventMapper:
 
     def _enter(self, line: QueueLogLine) -> list[Event]:
         events: list[Event] = []
-        if self.calls.known(line.callid) and self._next_leg(line, line.queue != self._queue(line)):
+        if self.calls.known(line.callid) and self._next_leg(line):
             events = self._requeue(line)
         self.calls.offered(line)
         caller = line.data[1].strip() if len(line.data) > 1 else ""
         data = {"customer": caller[:64]} if caller.casefold() not in UNKNOWN_CALLERS else {}
         return [*events, self._contact(line, "o", "contact.offered", data)]
 
-    def _queue(self, line: QueueLogLine) -> str:
-        return self.calls.call(line)["q"]
-
-    def _next_leg(self, line: QueueLogLine, other_queue: bool) -> bool:
-        """Does ``line`` open the call's next queue leg? Yes when the current leg moved on
-        (answered, ended, transferred) before it — an ENTERQUEUE older than that is the
-        leg's own offer read out of order — or, still waiting, it is in another queue."""
+    def _next_leg(self, line: QueueLogLine) -> bool:
+        """Does this ENTERQUEUE open the call's next queue leg? Yes when the current leg
+        moved on (answered, ended, transferred) before it — an ENTERQUEUE older than that is
+        the leg's own offer read out of order — or, still waiting, it is another queue."""
         call = self.calls.call(line)
         if leg_moved_on(call):
             return line.time.timestamp() >= (call["lt"] or call["t"])
-        return call["o"] and other_queue
+        return call["o"] and line.queue != call["q"]
 
     def _requeue(self, line: QueueLogLine) -> list[Event]:
         """Close the call's current leg as left for ``line.queue`` and open the next one."""
