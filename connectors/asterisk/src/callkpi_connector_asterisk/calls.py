@@ -46,8 +46,9 @@ class CallBook:
     """Open calls by callid, short keys as it lives in JSON: queue ``q`` of the current leg,
     offered ``o``, finished ``x``, estimated offer time ``e``, last activity ``t``; the
     current leg's offer time ``oa`` and answer time ``aa`` (Unix seconds, None when not
-    seen) and answering agent ``ag``, ``lt`` the time the leg last moved on (answer or end), ``tr`` the leg ended in a
-    logged transfer, ``ab`` the caller left it, ``pe`` its pending end (see the module)."""
+    seen) and answering agent ``ag``, ``lt`` the time the leg last moved on (answer or
+    end), ``tr`` the leg ended in a logged transfer, ``ab`` the caller left it, ``pe`` its
+    pending end (see the module)."""
 
     def __init__(
         self, open_calls: dict[str, dict[str, Any]], notes: Counter[str], max_age_s: float
