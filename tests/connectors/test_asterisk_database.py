@@ -39,11 +39,12 @@ def test_times_in_the_hour_clocks_go_back_resolve_to_the_right_pass(asterisk):
         if e.payload["type"].startswith("contact.")
     ]
     # 26 Oct 2025: 02:50–02:58 come first (CEST, +2); the jump back to 02:05 is the second
-    # pass (CET, +1); 03:15 exists once (CET).
+    # pass (CET, +1); 03:15 exists once (CET). The first call's answer and end are laid
+    # from its offer by the logged holdtime (20) and calltime (460), not the times written.
     assert [(e["type"], e["time"].astimezone(UTC)) for e in events] == [
         ("contact.offered", datetime(2025, 10, 26, 0, 50, 0, 120000, tzinfo=UTC)),
-        ("contact.answered", datetime(2025, 10, 26, 0, 50, 20, 500000, tzinfo=UTC)),
-        ("contact.ended", datetime(2025, 10, 26, 0, 58, tzinfo=UTC)),
+        ("contact.answered", datetime(2025, 10, 26, 0, 50, 20, 120000, tzinfo=UTC)),
+        ("contact.ended", datetime(2025, 10, 26, 0, 58, 0, 120000, tzinfo=UTC)),
         ("contact.offered", datetime(2025, 10, 26, 1, 5, tzinfo=UTC)),
         ("contact.abandoned", datetime(2025, 10, 26, 1, 6, tzinfo=UTC)),
         ("contact.offered", datetime(2025, 10, 26, 2, 15, tzinfo=UTC)),
@@ -61,7 +62,9 @@ def test_facts_across_the_change_have_real_durations(store, ingestor, asterisk):
             for f in connection.execute(select(ContactFact)).all()
         }
     assert facts == {
-        "1761439800.1": ("answered", 20.38, 459.5),  # 02:50:00.12 → 02:50:20.5 → 02:58:00 (CEST)
+        # 02:50:00.12 → 02:50:20.5 → 02:58:00 (CEST) as written, but Asterisk logged
+        # holdtime 20 and calltime 460: those are the wait and the talk.
+        "1761439800.1": ("answered", 20.0, 460.0),
         "1761440700.2": ("abandoned", 60.0, None),  # 02:05 → 02:06 in the second pass
         "1761444900.3": ("answered", 30.0, 300.0),  # 03:15:00 → 03:15:30 → 03:20:30 (CET)
     }

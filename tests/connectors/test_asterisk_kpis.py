@@ -63,8 +63,8 @@ def day_report(ingestor: Ingestor, day: date, centre: str) -> ReportRow:
 def test_queue_log_kpis_match_the_hand_worked_numbers(ingestor, asterisk) -> None:
     ingest(ingestor, asterisk, QUEUE_LOG, FILE_CONFIG)
     row = day_report(ingestor, date(2026, 1, 5), "default")
-    # Calls of 5 Jan 2026 (times as seconds after 09:00Z; no hold or wrap-up events, so
-    # handle = talk; a transfer ends the call for this queue):
+    # Calls of 5 Jan 2026 (times as seconds after 09:00Z; no hold events, so handle =
+    # talk + wrap-up; nothing follows the transfers, so each ends the call):
     #   .1  answered  wait 25 (cut off: offer rebuilt from CONNECT's holdtime)  talk  60
     #   .2  answered  wait 18 (duplicated CONNECT counts once)                  talk 180
     #   .3  abandoned wait 45 (ABANDON)
@@ -75,18 +75,18 @@ def test_queue_log_kpis_match_the_hand_worked_numbers(ingestor, asterisk) -> Non
     #   .8–.11 blocked (FULL, JOINEMPTY, JOINUNAVAIL, CLOSED): never offered
     #   .12 answered  wait  5  talk  60 (blind transfer)
     #   .14 answered  wait  2  talk 100 (attended transfer)
-    #   .16 answered  wait 10  talk 100
+    #   .16 answered  wait 10  talk 100, WRAPUPSTART 30 s → handle 130
     #   .18 still waiting at the end of the file: no outcome, not offered yet
     # Offered 6 + 2 + 2 = 10; answered 6; abandoned 2 → 20 %.
     # ASA (25 + 18 + 10 + 5 + 2 + 10) / 6 = 70 / 6 = 11.67 s.
-    # AHT (60 + 180 + 90 + 60 + 100 + 100) / 6 = 590 / 6 = 98.33 s.
+    # AHT (60 + 180 + 90 + 60 + 100 + 130) / 6 = 620 / 6 = 103.33 s.
     # Answered within 20 s: .2 .4 .12 .14 .16 = 5 (.1 waited 25). Default SL 5 / 10 = 50 %;
     # asterisk_sl 5 / 6 answered = 83.3 %; asterisk_sl2 (5 + .7 abandoned in 10 s) /
     # (6 + 2) = 6 / 8 = 75 % (.3's 45 s abandon is over the threshold).
     assert row["answered"] == 6
     assert row["abandon_rate"] == pytest.approx(20.0)
     assert row["asa"] == pytest.approx(70 / 6)
-    assert row["aht"] == pytest.approx(590 / 6)
+    assert row["aht"] == pytest.approx(620 / 6)
     assert row["service_level"] == pytest.approx(50.0)
     assert row["service_level:asterisk_sl"] == pytest.approx(500 / 6)
     assert row["service_level:asterisk_sl2"] == pytest.approx(75.0)
@@ -97,19 +97,21 @@ def test_database_export_kpis_match_the_hand_worked_numbers(ams, asterisk) -> No
     assert summary.quarantined == 0
     row = day_report(ams, date(2025, 10, 26), "ams")
     # 26 Oct 2025, Amsterdam, clocks back at 03:00 CEST:
-    #   …800.1 answered  02:50:00.12 CEST → 02:50:20.5: wait 20.38; talk to 02:58:00 = 459.5
-    #   …700.2 abandoned 02:05 CET (second pass) → 02:06: wait 60
-    #   …900.3 answered  03:15:00 CET → 03:15:30: wait 30; talk to 03:20:30 = 300
-    # Offered 3; answered 2; abandoned 1 → 33.3 %. ASA (20.38 + 30) / 2 = 25.19 s.
-    # AHT (459.5 + 300) / 2 = 379.75 s. Within 20 s: none (20.38 is just over) → default
-    # SL 0 %, asterisk_sl 0 / 2 = 0 %, asterisk_sl2 (0 + 0) / 3 = 0 %.
+    # The PBX's logged durations count, not the times the database wrote:
+    #   …800.1 answered  02:50:00.12 CEST, CONNECT holdtime 20 (written 02:50:20.5, which
+    #          would say 20.38), COMPLETECALLER calltime 460 (the times would say 459.5)
+    #   …700.2 abandoned 02:05 CET (second pass), ABANDON waittime 60
+    #   …900.3 answered  03:15:00 CET, holdtime 30, calltime 300
+    # Offered 3; answered 2; abandoned 1 → 33.3 %. ASA (20 + 30) / 2 = 25 s.
+    # AHT (460 + 300) / 2 = 380 s. Within 20 s (inclusive): …800.1 → default SL 1 / 3 =
+    # 33.3 %, asterisk_sl 1 / 2 answered = 50 %, asterisk_sl2 (1 + 0) / (2 + 1) = 33.3 %.
     assert row["answered"] == 2
     assert row["abandon_rate"] == pytest.approx(100 / 3)
-    assert row["asa"] == pytest.approx((20.38 + 30) / 2)
-    assert row["aht"] == pytest.approx(379.75)
-    assert row["service_level"] == pytest.approx(0.0)
-    assert row["service_level:asterisk_sl"] == pytest.approx(0.0)
-    assert row["service_level:asterisk_sl2"] == pytest.approx(0.0)
+    assert row["asa"] == pytest.approx(25.0)
+    assert row["aht"] == pytest.approx(380.0)
+    assert row["service_level"] == pytest.approx(100 / 3)
+    assert row["service_level:asterisk_sl"] == pytest.approx(50.0)
+    assert row["service_level:asterisk_sl2"] == pytest.approx(100 / 3)
 
 
 def test_reingesting_the_queue_log_stores_nothing_and_keeps_the_kpis(ingestor, asterisk) -> None:

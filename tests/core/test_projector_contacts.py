@@ -119,6 +119,24 @@ def test_ended_unanswered_is_timed_out_when_the_system_gave_up(store, ingestor, 
     assert (contact(store, "waiting").outcome, contact(store, "waiting").wait_s) == (None, None)
 
 
+def test_ended_unanswered_by_the_agent_or_someone_unknown_is_not_abandoned(
+    store, ingestor, make_event
+):
+    # Only the caller leaving makes an unanswered end an abandon; an end by the agent (or
+    # by nobody said) does not say the caller gave up, so the outcome stays unknown.
+    ingest(
+        ingestor,
+        [
+            make_event("contact.offered", at("09:00:00"), contactid="agent"),
+            make_event("contact.ended", at("09:02:00"), {"ended_by": "agent"}, contactid="agent"),
+            make_event("contact.offered", at("09:00:00"), contactid="unknown"),
+            make_event("contact.ended", at("09:01:00"), contactid="unknown"),
+        ],
+    )
+    assert (contact(store, "agent").outcome, contact(store, "agent").wait_s) == (None, None)
+    assert (contact(store, "unknown").outcome, contact(store, "unknown").wait_s) == (None, None)
+
+
 def test_blocked_contact_is_offered_at_its_block(store, ingestor, make_event):
     ingest(
         ingestor,

@@ -36,6 +36,7 @@ def queue_timeline(make):
 class TestVolumes(StandardKpiTests):
     expected = (
         expect("offered", 7),  # c1–c7
+        expect("received", 8),  # 7 offered + b1 blocked (f1, s1 never reached a queue)
         expect("answered", 3),  # c1, c2, c3
         expect("answer_rate", 300 / 7, n=7),  # 3 ÷ 7 × 100 = 42.857 %
         expect("arrival_rate", 7 / 24),  # 7 offered over the 24 hours of a UTC day

@@ -56,6 +56,21 @@ offered = Kpi(
     value_of("offered"),
 )
 
+received = Kpi(
+    "received",
+    "Contacts received",
+    "n",
+    None,
+    "Contacts that reached the centre, queued or turned away: offered + blocked (a full or closed queue, no "
+    "agents to join, or — Wazo's DIVERT_CA_RATIO / DIVERT_HOLDTIME — a saturated queue diverting the call before "
+    "it queued). The total PBX-style reports start from: Wazo's queue statistics count a call as received "
+    "whether it was answered, abandoned, timed out, closed, blocked or saturated; blocked_rate is blocked ÷ "
+    f"received. {OFFERED_NOTE}",
+    "fact_contact",
+    (OFFERED, Measure("blocked", "count", filter=(("outcome", "==", "blocked"),))),
+    columnar(lambda m, p: m["offered"] + m["blocked"]),
+)
+
 arrival_rate = Kpi(
     "arrival_rate",
     "Arrival rate",
@@ -351,6 +366,7 @@ first_response_time = Kpi(
 
 KPIS = (
     offered,
+    received,
     arrival_rate,
     answered,
     answer_rate,

@@ -10,7 +10,11 @@ Every rule reads the contact's events in (time, type rank, id) order:
 * ``outcome``: blocked, setup_failed or self_served when such an event exists; else
   ``answered`` if any ``contact.answered``; else ``abandoned`` if any ``contact.abandoned``;
   else, ended without an answer: ``timed_out`` when the end says ``timed_out`` or
-  ``ended_by == "system"``, otherwise ``abandoned``; else None (still in progress).
+  ``ended_by == "system"``, ``abandoned`` only when the end says the caller left
+  (``ended_by == "customer"``); an end by the agent or by someone unknown says neither
+  that the caller gave up nor that anyone answered, so it leaves the outcome None (a
+  source that knows emits ``contact.answered`` or ``contact.abandoned``); else None
+  (still in progress).
 * ``answered_at`` is the earliest answer, ``agentid`` and ``ring_s`` are that answer's.
 * ``wait_s`` = answered_at − offered_at (answered) or abandon/end time − offered_at
   (abandoned, timed_out); never negative.
@@ -163,9 +167,10 @@ def _outcome(by_type: dict[str, list[Entry]]) -> str | None:
         return "abandoned"
     if "contact.ended" in by_type:
         end = by_type["contact.ended"][0].data
-        return (
-            "timed_out" if end.get("timed_out") or end.get("ended_by") == "system" else "abandoned"
-        )
+        if end.get("timed_out") or end.get("ended_by") == "system":
+            return "timed_out"
+        if end.get("ended_by") == "customer":
+            return "abandoned"
     return None
 
 
