@@ -6,6 +6,7 @@ import test_access_kpis
 import test_business_kpis
 import test_customer_kpis
 import test_handling_kpis
+import test_required_agents_targets
 import test_resolution_kpis
 import test_workforce_kpis
 from kpi_timeline import StandardKpiTests
@@ -17,6 +18,7 @@ CONFORMANCE_MODULES = (
     test_business_kpis,
     test_resolution_kpis,
     test_customer_kpis,
+    test_required_agents_targets,
 )
 
 
