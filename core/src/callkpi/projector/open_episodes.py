@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, Insert, Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.centres import CentreConfig, load_centres
@@ -83,14 +84,21 @@ def rebuild_data_end(connection: Connection, centre: str) -> None:
 
 
 def _advance(connection: Connection, centre: str, moment: datetime) -> None:
-    statement = _INSERTS[connection.dialect.name](DATA_END).values(centre=centre, data_end=moment)
+    connection.execute(_advance_statement(connection.dialect.name), {"k_centre": centre, "k_end": moment})
+
+
+@lru_cache(maxsize=4)
+def _advance_statement(dialect: str) -> Insert:
+    """Built once per dialect: every batch runs it, and building it cost more than running it."""
+    statement = _INSERTS[dialect](DATA_END).values(
+        centre=bindparam("k_centre"), data_end=bindparam("k_end", type_=DATA_END.c.data_end.type)
+    )
     # only ever later: a batch of old events (or a concurrent ingest) never moves it back
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["centre"],
         set_={"data_end": statement.excluded.data_end},
         where=DATA_END.c.data_end < statement.excluded.data_end,
     )
-    connection.execute(statement)
 
 
 def track_open_episodes(connection: Connection, centre: CentreConfig, latest: dict[str, Entry]) -> None:
