@@ -13,14 +13,25 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from callkpi.connectors import RawEvent
-from callkpi.projector import rebuild
+from callkpi.projector import rebuild, refresh_open_time
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
-from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, ScheduleSegment, StoredEvent
+from callkpi.store.tables import (
+    AgentDimension,
+    AgentIntervalFact,
+    AgentOpenEpisode,
+    AgentOpenIntervalFact,
+    CentreDataEnd,
+    ContactFact,
+    ScheduleSegment,
+    StoredEvent,
+)
 from callkpi.testing import event_factory
 
 # Across Amsterdam's 23-hour day, so intervals and buckets meet the DST change too.
 BASE = datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
 FACT_TABLES = (ContactFact, AgentIntervalFact, AgentDimension)
+# still-open agent episodes, their time counted up to the data end, and the data end itself
+OPEN_TABLES = (AgentOpenEpisode, AgentOpenIntervalFact, CentreDataEnd)
 CONTACT_STEPS = [
     "contact.offered",
     "contact.answered",
@@ -147,7 +158,7 @@ def deliveries(draw) -> tuple[list[dict], list[list[dict]]]:
 def reset(store) -> None:
     """An empty store: the events and everything derived from them."""
     with store.transaction() as connection:
-        for table in (StoredEvent, ScheduleSegment, *FACT_TABLES):
+        for table in (StoredEvent, ScheduleSegment, *FACT_TABLES, *OPEN_TABLES):
             connection.execute(delete(table.__table__))
 
 
@@ -155,6 +166,7 @@ def ingest_and_read(store, ingestor, batches: list[list[dict]]) -> list[list[dic
     reset(store)
     for batch in batches:
         ingestor.ingest_batch([RawEvent(json.dumps(event), "test") for event in batch])
+    refresh_open_time(store)
     with store.transaction() as connection:
         return [
             [
@@ -163,7 +175,7 @@ def ingest_and_read(store, ingestor, batches: list[list[dict]]) -> list[list[dic
                     select(table.__table__).order_by(*table.__table__.primary_key)
                 ).mappings()
             ]
-            for table in FACT_TABLES
+            for table in (*FACT_TABLES, *OPEN_TABLES)
         ]
 
 

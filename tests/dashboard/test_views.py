@@ -13,6 +13,9 @@ from callkpi.dashboard.query import DashboardQuery
 from callkpi.dashboard.surveys import survey_view
 from callkpi.dashboard.views import dashboard_view
 from callkpi.store.centres import load_centres
+from callkpi.store.ingest import Ingestor
+from callkpi.store.privacy import CustomerHasher
+from callkpi.testing import TEST_HMAC_KEY, event_factory, raw_events
 
 TUESDAY, WEDNESDAY = date(2026, 11, 3), date(2026, 11, 4)
 
@@ -124,3 +127,26 @@ def test_survey_page_data(store, keys, pm):
     assert len(result.detractors) == 10  # n31 … n40 scored 3
     assert result.detractors[0].responded_at > result.detractors[-1].responded_at
     assert [a.comment for a in result.detractors if a.comment] == [COMMENT]
+
+
+def test_occupancy_counts_an_agent_still_logged_in_and_says_so(store, keys, pm):
+    """Anna (a1) becomes available Tuesday 09:00 local (08:00 UTC) and no event ends it. The data
+    end is c5's wrap-up, Wednesday 13:02:45 UTC = 14:02:45 local. Tuesday's view counts her open
+    episode up to its own end, local midnight (23:00 UTC): 15 h = 54,000 s available, busy 0 →
+    occupancy 0 %; Tuesday and Wednesday add Wednesday's 23:00 → 13:02:45 UTC = 50,565 s."""
+    make = event_factory("open-anna")
+    outcomes = Ingestor(store, pm, CustomerHasher(TEST_HMAC_KEY)).ingest_batch(
+        raw_events([make("agent.state_changed", "2026-11-03T08:00:00Z", {"state": "available"},
+                         agentid="a1", centre=CENTRE)])
+    )  # fmt: skip
+    assert [o.status for o in outcomes] == ["accepted"]
+    result = view(store, pm)
+    occupancy = next(tile for tile in result.tiles if tile.kpi == "occupancy")
+    assert (occupancy.value, occupancy.n) == ("0.0 %", 54000)
+    assert occupancy.note == "includes 54,000 s still open at 2026-11-04 14:02:45"
+    _, agents = result.tables
+    column = [title for title, _ in agents.headers].index("Occupancy")
+    anna = dict(agents.rows)["Anna (a1)"][column]
+    assert (anna.text, anna.note) == ("0.0 %", occupancy.note)
+    both = next(tile for tile in view(store, pm, date_to=WEDNESDAY).tiles if tile.kpi == "occupancy")
+    assert both.note == "includes 104,565 s still open at 2026-11-04 14:02:45"

@@ -44,6 +44,7 @@ async def test_realtime_counts_a_contact_posted_a_moment_ago(client, keys):
     assert set(body["total"]) == {
         "queue", "waiting", "longest_wait_s", "agents_available", "agents_on_contact", "agents_acw",
         "agents_not_ready", "offered", "answered", "abandoned", "service_level", "abandon_rate", "targets",
+        "staffed_s", "occupancy", "open_s", "agent_note",
     }
 
 

@@ -100,3 +100,28 @@ def test_empty_centre_has_zeros_and_no_rates(store, centre, callkpi_pm):
 def test_unknown_centre_is_a_key_error(store, callkpi_pm):
     with pytest.raises(KeyError):
         take_snapshot(store, "nowhere", NOW, callkpi_pm.catalog.kpis)
+
+
+def test_staffed_and_occupancy_today_include_open_episodes(store, feed, centre, callkpi_pm):
+    """b1 logs in at 08:00 UTC and stays available (one state event: visible from it on); b2 is
+    available 08:00, on contact 08:30, and its ACW at 09:00 is the centre's last event (the data end).
+    b1: 08:00–09:00 open, 3,600 s available. b2: available 1,800 s, on contact 1,800 s (closed), its
+    ACW opens at the data end (0 s). Staffed 7,200 s, 3,600 of them open; occupancy = busy 1,800 ÷
+    ready (busy 1,800 + available 5,400) = 25 %."""
+    make = event_factory("open")
+
+    def state(agent: str, time: str, name: str) -> dict:
+        return make("agent.state_changed", f"2026-01-05T{time}Z", {"state": name}, agentid=agent)
+
+    feed([state("b1", "08:00:00", "available")])
+    first = take_snapshot(store, centre, NOW, callkpi_pm.catalog.kpis)
+    # b1 alone, open since its first event: seen, but the data end is that event: 0 s yet
+    assert first.total.agents_available == 1
+    assert (first.total.staffed_s, first.total.open_s) == (0, 0)
+    feed([state("b2", "08:00:00", "available"), state("b2", "08:30:00", "on_contact"),
+          state("b2", "09:00:00", "after_contact_work")])  # fmt: skip
+    total = take_snapshot(store, centre, NOW, callkpi_pm.catalog.kpis).total
+    assert (total.staffed_s, total.open_s, total.occupancy) == (7200, 3600, pytest.approx(25.0))
+    # 09:00 UTC is 10:00 in Amsterdam
+    assert total.agent_note == "includes 3,600 s still open at 2026-01-05 10:00"
+    assert (total.agents_available, total.agents_acw) == (1, 1)

@@ -8,7 +8,7 @@ The SQLite store only: the browser checks the page, the store tests cover both d
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -65,6 +65,25 @@ def test_wallboard_follows_posted_events_and_turns_red(page: Page, server: str, 
     page.goto("about:blank")  # closes the stream before the server stops
 
 
+def test_staffed_today_includes_an_agent_still_logged_in(page: Page, server: str, keys: dict[str, str]):
+    # a1 available since ten minutes ago, still open; a2 available then, on contact now (the data
+    # end): staffed 600 s open + 600 s closed = 1,200 s = 0.3 h, of which 600 s still open
+    now = datetime.now(UTC).replace(microsecond=0)
+    make = event_factory("wall-staffed")
+    events = [
+        make("agent.state_changed", now - timedelta(minutes=10), {"state": "available"}, agentid="a1"),
+        make("agent.state_changed", now - timedelta(minutes=10), {"state": "available"}, agentid="a2"),
+        make("agent.state_changed", now, {"state": "on_contact"}, agentid="a2"),
+    ]
+    response = httpx.post(f"{server}/v1/events", json=events, headers={"Authorization": f"Bearer {keys['ingest']}"})
+    assert response.status_code == 200, response.text
+    page.goto(f"{server}/wallboard/rotterdam?key={keys['read']}")
+    expect(tile(page, "staffed").locator(".value")).to_have_text("0.3 h", timeout=WITHIN_S)
+    expect(tile(page, "staffed").locator(".note")).to_contain_text("includes 600 s still open at")
+    expect(tile(page, "agents_available").locator(".value")).to_have_text("1")
+    page.goto("about:blank")
+
+
 def test_wallboard_with_a_session_and_without_access(page: Page, server: str, keys: dict[str, str]):
     page.goto(f"{server}/wallboard/rotterdam")
     expect(page).to_have_url(f"{server}/login?next=/wallboard/rotterdam")
@@ -92,7 +111,7 @@ def test_layout_has_no_overlap_and_no_sideways_scroll(chromium, server, keys, la
 
     tiles = page.locator(".tile")
     boxes = [tiles.nth(i).bounding_box() for i in range(tiles.count())]
-    assert len(boxes) == 11 and all(box is not None for box in boxes)
+    assert len(boxes) == 13 and all(box is not None for box in boxes)  # with staffed and occupancy
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]
     assert overlaps == []
     assert all(box["x"] >= 0 and box["x"] + box["width"] <= width for box in boxes)

@@ -29,7 +29,10 @@ STAFFED = Measure("staffed", "sum", "staffed_s")
 SCHEDULED = Measure("scheduled", "sum", "scheduled_s")
 STATE_NOTE = (
     "Agent time comes from agent state changes, split over 15-minute intervals: on contact, "
-    "after-contact work (ACW), available, not ready; staffed is every state but logged out."
+    "after-contact work (ACW), available, not ready; staffed is every state but logged out. "
+    "An episode still open (no later state change yet) counts up to the end of the centre's "
+    "data or of the report, whichever is earlier; each value says how much of it is open "
+    "(details open_s)."
 )
 
 occupancy = Kpi(
@@ -90,8 +93,8 @@ break_count = Kpi(
     False,
     "Not-ready episodes that are breaks ÷ agent-days, an agent-day being one agent's local day "
     "with staffed time. A not-ready episode is a break when its event says is_break, or else its "
-    "reason is one of the centre's break_reasons; it counts in the interval it starts in. The "
-    "default target is a policy maximum of 5.",
+    "reason is one of the centre's break_reasons; it counts in the interval it starts in, a "
+    "break still going on too (once). The default target is a policy maximum of 5.",
     AGENT_FACT,
     (
         Measure("breaks", "sum", "breaks_started"),

@@ -19,6 +19,10 @@ from ..kpi.report import KpiColumn, KpiValue, Report
 FORMATS = ("table", "csv", "json", "html", "png")  # html and png: cli/report_html.py
 DECIMALS = {"s": 1, "%": 1, "n": 0, "per_hour": 2, "per_day": 2, "ratio": 3}
 NO_DATA = "–"
+OPEN_DETAIL = "open_s"
+OPEN_CAPTION = (
+    "still open: agents' state episodes not ended yet, counted up to the end of the centre's data"
+)
 
 
 def render(result: Report, output_format: str, engine: str) -> str | Table:
@@ -49,16 +53,27 @@ def report_csv(result: Report) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     group_by = result.request.group_by
-    writer.writerow([*group_by, *(f"{column.key} [{column.unit}]" for column in result.columns)])
+    opened = _open_columns(result)
+    header = [*group_by]
+    for column in result.columns:
+        header.append(f"{column.key} [{column.unit}]")
+        if column.key in opened:
+            header.append(f"{column.key} open [s]")
+    writer.writerow(header)
     for row in result.rows:
-        values = [row.values[column.key].value for column in result.columns]
-        writer.writerow(
-            [
-                *(_dimension_text(name, row.dimensions[name]) for name in group_by),
-                *map(_csv_number, values),
-            ]
-        )
+        cells = [_dimension_text(name, row.dimensions[name]) for name in group_by]
+        for column in result.columns:
+            value = row.values[column.key]
+            cells.append(_csv_number(value.value))
+            if column.key in opened:
+                cells.append(_csv_number(value.details.get(OPEN_DETAIL)))
+        writer.writerow(cells)
     return buffer.getvalue()
+
+
+def _open_columns(result: Report) -> set[str]:
+    """The KPI columns with still-open agent time in some row (``callkpi.kpi.open_time``)."""
+    return {key for row in result.rows for key, value in row.values.items() if value.details.get(OPEN_DETAIL)}
 
 
 def _csv_number(value: float | None) -> str:
@@ -86,6 +101,8 @@ def report_table(result: Report) -> Table:
     captions = [f"{c.key}: {c.unavailable}" for c in result.columns if c.unavailable is not None]
     if not result.rows:
         captions.insert(0, "no data in this period")
+    elif _open_columns(result):
+        captions.insert(0, OPEN_CAPTION)
     table.caption = "\n".join(captions) or None
     return table
 
@@ -112,7 +129,10 @@ def _cell(value: KpiValue) -> Text:
     if value.value is None:
         return Text(NO_DATA)
     style = "dim" if not value.enough_sample else {True: "green", False: "red"}.get(value.met, "")
-    return Text(format_number(value.value, value.unit), style=style)
+    text = Text(format_number(value.value, value.unit), style=style)
+    if value.details.get(OPEN_DETAIL) and value.note:
+        text.append(f"\n{value.note}", style="dim")
+    return text
 
 
 def format_number(value: float, unit: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..kpi import KpiRegistry, Report
+from ..kpi import KpiRegistry, KpiValue, Report
 from ..store.centres import CentreConfig
 from ..store.db import Store
 from .display import sort_value, state, value_text
@@ -29,6 +29,8 @@ class Cell:
     text: str
     sort: str
     state: str
+    note: str = ""
+    """How much of the value is agents' still-open time (``callkpi.kpi.open_time``), as a tooltip."""
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,16 @@ def report_table(
     rows = [
         (
             " · ".join(_label(row.dimensions[d], (labels or {}).get(d, {})) for d in group_by),
-            [Cell(value_text(v.value, v.unit), sort_value(v), state(v))
+            [Cell(value_text(v.value, v.unit), sort_value(v), state(v), _open_note(v))
              for v in (row.values[column.key] for column in report.columns)],
         )
         for row in report.rows
     ]
     return KpiTable(name, title, " · ".join(group_by), headers, rows)
+
+
+def _open_note(value: KpiValue) -> str:
+    return (value.note or "") if value.details.get("open_s") else ""
 
 
 def _label(value: Any, labels: dict[str, str]) -> str:

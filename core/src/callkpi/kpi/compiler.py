@@ -148,7 +148,7 @@ def _grouped(
     """``aggregates`` over ``table``'s rows in the period, grouped by ``dimensions`` and the
     columns ``extra_keys``."""
     keys = [table.dimension(name).label(name) for name in dimensions]
-    keys += [table.table.c[name].label(f"category_{name}") for name in extra_keys]
+    keys += [table.rows.c[name].label(f"category_{name}") for name in extra_keys]
     joined = table.source((*dimensions, *period.filters))
     query = select(*keys, *aggregates).select_from(joined)
     in_period = table.period_condition(period.date_from, period.date_to)
@@ -159,7 +159,7 @@ def _grouped(
     for name, values in period.filters.items():
         query = query.where(table.dimension(name).in_(values))
     groups = [table.dimension(name) for name in dimensions]
-    groups += [table.table.c[name] for name in extra_keys]
+    groups += [table.rows.c[name] for name in extra_keys]
     return query.group_by(*groups) if groups else query
 
 
@@ -243,7 +243,7 @@ def _typed(merged: ColumnElement, inner_type: Any) -> ColumnElement:
 
 
 def _centre_is(table: FactTable, centre: str) -> ColumnElement:
-    column = table.table.c.centre
+    column = table.rows.c.centre
     if table.period != "within":
         return column == centre
     # SQLite, without statistics, would walk an index on (centre, …) — every day of the
@@ -269,7 +269,7 @@ def _aggregate(table: FactTable, measure: BoundMeasure, period: Period) -> Colum
 
 
 def _value(table: FactTable, measure: BoundMeasure) -> ColumnElement | None:
-    columns = [table.table.c[name] for name in measure.columns]
+    columns = [table.rows.c[name] for name in measure.columns]
     if not columns:
         return None
     if len(columns) == 1:
@@ -288,7 +288,7 @@ def _value(table: FactTable, measure: BoundMeasure) -> ColumnElement | None:
 
 
 def _condition(table: FactTable, condition: Bound, period: Period) -> ColumnElement:
-    column = table.table.c[condition[0]]
+    column = table.rows.c[condition[0]]
     if len(condition) == 3 and isinstance(condition[2], PeriodBound):
         compare = _COMPARISONS[condition[1]]
         return _at_period_bound(table, column, compare, condition[2], period)
@@ -320,7 +320,7 @@ def _at_period_bound(
     utc = ZoneInfo("UTC")
     if period.centre is not None:
         return compare(column, period.instant(bound, period.zones.get(period.centre, utc)))
-    centre, names = table.table.c.centre, sorted(period.zones)
+    centre, names = table.rows.c.centre, sorted(period.zones)
     per_centre = [
         and_(centre == name, compare(column, period.instant(bound, period.zones[name])))
         for name in names

@@ -18,11 +18,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, func, select
 
+from ..projector.open_episodes import refresh_open_time
 from ..store.centres import load_centres
 from .compiler import Period, compile_query, reads_data_end
 from .evaluation import Results, evaluate
 from .facts import FACT_TABLES
 from .keys import Frame
+from .open_time import OPEN_MEASURE, data_ends
 from .plan import Plan, plan_report
 from .registry import KpiRegistry
 from .report import Report, ReportRequest
@@ -50,12 +52,22 @@ def run_report(
     """
     registry = registry if registry is not None else installed_kpis()
     plan = plan_report(registry, request)
+    agent_time = _reads_agent_time(plan)
+    if agent_time:
+        # still-open agent episodes counted up to the data end first (lazily: a write only
+        # when an event arrived since the last count)
+        refresh_open_time(store, request.centre)
     with store.reading() as connection:
         centres = load_centres(connection)
+        ends = data_ends(connection) if agent_time else {}
     zones = {name: c.zone for name, c in centres.items()}
     with _query_runner(store, request, snapshot_dir) as runner:
         results = run_queries(plan, request, runner, zones)
-    return evaluate(plan, request, results, zones, centres)
+    return evaluate(plan, request, results, zones, centres, ends)
+
+
+def _reads_agent_time(plan: Plan) -> bool:
+    return any(OPEN_MEASURE in planned.measures for planned in plan.kpis)
 
 
 @contextmanager

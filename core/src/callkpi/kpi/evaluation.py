@@ -27,6 +27,7 @@ from .facts import TIME_OF_DAY_HOURS
 from .grain import FineRows, GrainFailure, grained_columns
 from .keys import Frame, KeyIndex
 from .model import PERIOD_END_EPOCH, PERIOD_HOURS
+from .open_time import OPEN_MEASURE, with_open_time
 from .period import period_hours
 from .plan import Plan, PlannedKpi
 from .report import Report, ReportRequest, ReportRow
@@ -48,10 +49,12 @@ def evaluate(
     results: Results,
     zones: Mapping[str, ZoneInfo],
     centres: Mapping[str, CentreConfig] | None = None,
+    data_ends: Mapping[str, datetime] | None = None,
 ) -> Report:
-    """Every KPI's value in every group found in any fact table, against the centres' targets."""
+    """Every KPI's value in every group found in any fact table, against the centres' targets;
+    ``data_ends`` (centre → the end of its data) date the still-open agent time (:mod:`.open_time`)."""
     with cyclic_gc_paused():
-        return _evaluate(plan, request, results, zones, centres or {})
+        return _evaluate(plan, request, results, zones, centres or {}, data_ends or {})
 
 
 def _evaluate(
@@ -60,6 +63,7 @@ def _evaluate(
     results: Results,
     zones: Mapping[str, ZoneInfo],
     centres: Mapping[str, CentreConfig],
+    data_ends: Mapping[str, datetime],
 ) -> Report:
     index = KeyIndex(results, request.group_by)
     keys = index.row_keys()
@@ -75,7 +79,11 @@ def _evaluate(
             cells.append(unavailable_cells(column, row_targets))
             continue
         lists = tables.measures(planned, arrays) | specials
-        cells.append(kpi_cells(planned, column, MeasureColumns(lists, len(keys), arrays), row_targets))
+        kpi = kpi_cells(planned, column, MeasureColumns(lists, len(keys), arrays), row_targets)
+        if OPEN_MEASURE in planned.measures:
+            row_centres = [row.get("centre", request.centre) for row in dimensions]
+            kpi = with_open_time(kpi, lists[OPEN_MEASURE], row_centres, data_ends, zones)
+        cells.append(kpi)
     return Report(request, tuple(c.column for c in cells), lambda: _rows(dimensions, cells))
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
-from sqlalchemy import ColumnElement, FromClause, Table, literal_column
+from sqlalchemy import ColumnElement, FromClause, Table, literal, literal_column, select, union_all
 
 from ..store.tables import (
     AgentDimension,
     AgentIntervalFact,
+    AgentOpenIntervalFact,
     CaseFact,
     ContactFact,
     ForecastIntervalFact,
@@ -91,6 +93,10 @@ PeriodFilter = Literal["within", "up_to_end", "none"]
 (a dimension table such as ``dim_agent``; its measures filter on period moments)."""
 
 
+OPEN_S = "open_s"
+"""The column of an agent-time row saying how much of its staffed time is still open."""
+
+
 @dataclass(frozen=True)
 class FactTable:
     """A fact table KPIs can aggregate: its table and the local-date column periods filter on.
@@ -106,10 +112,31 @@ class FactTable:
     categories: tuple[str, ...] = ()
     """Columns of a few distinct values that many measures filter on (a contact's outcome):
     the compiler groups by them too, so that these filters apply per group, not per row."""
+    open_rows: Table | None = None
+    """A table of still-open time whose rows count beside ``table``'s (``fact_agent_open_interval``
+    for agent time, see ``callkpi.projector.open_episodes``); its ``staffed_s`` is also the
+    rows' :data:`OPEN_S`, which is 0 in ``table``'s rows."""
+
+    @cached_property
+    def rows(self) -> FromClause:
+        """What queries read: ``table``, or ``table`` and ``open_rows`` in one ``UNION ALL``."""
+        if self.open_rows is None:
+            return self.table
+        closed = select(*self.table.columns, literal(0.0).label(OPEN_S))
+        opened = select(
+            *(
+                self.open_rows.c[column.name]
+                if column.name in self.open_rows.c
+                else literal(0.0).label(column.name)  # adherence: the closed rows hold the plan
+                for column in self.table.columns
+            ),
+            self.open_rows.c.staffed_s.label(OPEN_S),
+        )
+        return union_all(closed, opened).subquery(f"{self.table.name}_with_open")
 
     @property
     def columns(self) -> frozenset[str]:
-        return frozenset(self.table.columns.keys())
+        return frozenset(self.rows.columns.keys())
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -128,16 +155,16 @@ class FactTable:
         if name in _AGENT_DIMENSIONS:
             return AGENT_DIMENSION.c[name]
         if name in _INTERVAL_DIMENSIONS:
-            minutes = self.table.c.local_interval
+            minutes = self.rows.c.local_interval
             # a literal, not a bound parameter: GROUP BY must repeat the select's expression exactly
             return minutes - minutes % literal_column(str(_INTERVAL_DIMENSIONS[name]))
-        return self.table.c[_COLUMN_DIMENSIONS[name]]
+        return self.rows.c[_COLUMN_DIMENSIONS[name]]
 
     def period_condition(self, date_from: date, date_to: date) -> ColumnElement | None:
         """The WHERE condition selecting this table's rows for a period (``None``: every row)."""
         if self.period == "none":
             return None
-        column = self.table.c[self.date_column]
+        column = self.rows.c[self.date_column]
         if self.period == "up_to_end":
             return column <= date_to
         return column.between(date_from, date_to)
@@ -145,18 +172,22 @@ class FactTable:
     def source(self, dimensions: tuple[str, ...]) -> FromClause:
         """The FROM clause: the fact table, joined to ``dim_agent`` for team or site."""
         if not set(dimensions) & set(_AGENT_DIMENSIONS) or self.table is AGENT_DIMENSION:
-            return self.table
-        condition = (AGENT_DIMENSION.c.centre == self.table.c.centre) & (
-            AGENT_DIMENSION.c.agentid == self.table.c.agentid
+            return self.rows
+        condition = (AGENT_DIMENSION.c.centre == self.rows.c.centre) & (
+            AGENT_DIMENSION.c.agentid == self.rows.c.agentid
         )
-        return self.table.outerjoin(AGENT_DIMENSION, condition)
+        return self.rows.outerjoin(AGENT_DIMENSION, condition)
 
 
 FACT_TABLES: dict[str, FactTable] = {
     fact.name: fact
     for fact in (
         FactTable("fact_contact", ContactFact.__table__, categories=("outcome",)),
-        FactTable("fact_agent_interval", AgentIntervalFact.__table__),
+        FactTable(
+            "fact_agent_interval",
+            AgentIntervalFact.__table__,
+            open_rows=AgentOpenIntervalFact.__table__,
+        ),
         FactTable("fact_survey", SurveyFact.__table__),
         FactTable(
             "fact_survey_response", SurveyResponseFact.__table__, categories=("instrument", "scale")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from .compiler import BoundMeasure, bind
 from .facts import DIMENSIONS, FACT_TABLES
+from .open_time import with_open_measure
 from .registry import KpiRegistry
 from .report import FILTER_DIMENSIONS, KpiColumn, KpiSelection, ReportRequest
 from .request_builder import RequestError
@@ -21,6 +22,8 @@ class PlannedKpi:
     column: KpiColumn
     spec: VariantSpec
     measures: Mapping[str, BoundMeasure]
+    """Its measures by name; one that reads agent time also has the open-time measure
+    (:mod:`.open_time`)."""
     dimensions: tuple[str, ...] = ()
     """What its measures are grouped by: the report's dimensions, plus its grain's."""
 
@@ -110,12 +113,10 @@ def _plan_kpi(registry: KpiRegistry, selection: KpiSelection, request: ReportReq
     if reason is not None:
         return PlannedKpi(replace(column, unavailable=reason), spec, {}, group_by)
     extra = tuple(d for d in spec.grain.dimensions if d not in group_by) if spec.grain else ()
-    return PlannedKpi(
-        column,
-        spec,
-        {name: bind(m, parameters) for name, m in spec.measures.items()},
-        group_by + extra,
-    )
+    measures = {name: bind(m, parameters) for name, m in spec.measures.items()}
+    if spec.grain is None:
+        measures = with_open_measure(spec.facts, measures)
+    return PlannedKpi(column, spec, measures, group_by + extra)
 
 
 def _variant(registry: KpiRegistry, selection: KpiSelection, where: str) -> VariantSpec:

@@ -83,8 +83,10 @@ class KpiValue:
     """One KPI's value in one row. ``value`` is ``None`` when there is no data (a zero
     denominator); ``n`` is the sample size; ``met`` is ``None`` without a value or a target
     or a direction; ``enough_sample`` is false when ``n`` is below the KPI's minimum;
-    ``details`` holds the KPI's extra numbers (e.g. agents staffed beside agents required);
-    ``note`` says why there is no value when the formula knows (e.g. costs not configured);
+    ``details`` holds the KPI's extra numbers (e.g. agents staffed beside agents required;
+    ``open_s`` and ``open_until`` for agent time still open, :mod:`.open_time`);
+    ``note`` says why there is no value when the formula knows (e.g. costs not configured),
+    or how much of the value is still open;
     ``ci_low`` and ``ci_high`` bound the 95 % confidence interval of a sample statistic
     (survey KPIs), whose value is withheld (``None``) when ``enough_sample`` is false."""
 

@@ -3,12 +3,12 @@
 The projector's agent facts hold closed episodes only, so the state an agent is in right now
 lives in its latest state event. Scanning every state event of a centre would grow with its
 history; instead the candidate agents are found in small, indexed places — agents with
-interval facts today or yesterday, agents on the roster, agents who answered a contact today —
-and only their state events of the last :data:`STATE_HORIZON` are read, through the event
-store's ``(centre, agentid, time)`` index. An agent whose latest state is older than that
+interval facts today or yesterday, agents with a still-open episode (the projector records it
+from an agent's first state event on), agents on the roster, agents who answered a contact
+today — and only their state events of the last :data:`STATE_HORIZON` are read, through the
+event store's ``(centre, agentid, time)`` index. An agent whose latest state is older than that
 horizon is treated as gone (a feed that lost the logout), which is also what a wallboard
-should show. The gap: an agent in none of those places (no roster event, no closed episode
-since yesterday, no contact answered) is seen from their second state change on.
+should show.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 import orjson
 from sqlalchemy import Connection, bindparam, select, union
 
-from ..store.tables import AgentDimension, AgentIntervalFact, ContactFact, StoredEvent
+from ..store.tables import AgentDimension, AgentIntervalFact, AgentOpenEpisode, ContactFact, StoredEvent
 
 STATE_HORIZON = timedelta(hours=24)
 STATE_TYPE = "agent.state_changed"
@@ -51,14 +51,17 @@ def count_states(agents: list[AgentNow], queue: str | None = None) -> Counter[st
 
 
 def candidate_agents(connection: Connection, centre: str, now: datetime, today: date) -> set[str]:
-    """Agents who may be logged in: recent interval facts, the current roster, today's answerers."""
+    """Agents who may be logged in: recent interval facts, open episodes, the current roster,
+    today's answerers."""
     intervals = AgentIntervalFact.__table__
+    opened = AgentOpenEpisode.__table__
     roster = AgentDimension.__table__
     contacts = ContactFact.__table__
     query = union(
         select(intervals.c.agentid).where(
             intervals.c.centre == centre, intervals.c.local_date >= today - timedelta(days=1)
         ),
+        select(opened.c.agentid).where(opened.c.centre == centre),
         select(roster.c.agentid).where(roster.c.centre == centre, roster.c.left_at.is_(None)),
         select(contacts.c.agentid).where(
             contacts.c.centre == centre,

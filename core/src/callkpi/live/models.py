@@ -28,6 +28,16 @@ class QueueRealtime(BaseModel):
     targets: dict[str, float | None] = Field(
         default_factory=dict, description="Targets of service_level and abandon_rate (centre's, else the KPI's)."
     )
+    staffed_s: float | None = Field(
+        default=None,
+        description="Seconds agents were logged in today (centre only), still-open episodes counted up to "
+        "the end of the centre's data; null per queue or without the workforce KPIs.",
+    )
+    occupancy: float | None = Field(default=None, description="Occupancy today, %, open episodes included.")
+    open_s: float | None = Field(default=None, description="How much of staffed_s is still open.")
+    agent_note: str | None = Field(
+        default=None, description="open_s in words, e.g. 'includes 1,234 s still open at …'."
+    )
 
 
 class RealtimeSnapshot(BaseModel):

@@ -10,12 +10,17 @@
 * **today**: contacts offered, answered and abandoned, service level and abandon rate of the
   centre's local day so far, from :func:`callkpi.kpi.engine.run_report`, so the numbers equal
   the reports' (same KPI definitions, default variants, the centre's targets).
+* **agent time today** (the centre as a whole; agent time has no queue): staffed seconds (the
+  ``utilization`` KPI's sample) and occupancy, which include the agents' still-open episodes up
+  to the end of the centre's data (``callkpi.projector.open_episodes``); ``open_s`` says how much
+  of the staffed time is still open, ``agent_note`` in words. Absent when the workforce KPIs are
+  not installed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, func, select
@@ -29,6 +34,7 @@ from .agent_states import count_states, current_agent_states
 
 WAIT_HORIZON = timedelta(hours=24)
 TODAY_KPIS = ("offered", "answered", "service_level", "abandon_rate")
+AGENT_KPIS = ("utilization", "occupancy")
 CONTACTS = ContactFact.__table__
 
 
@@ -49,6 +55,10 @@ class QueueNow:
     service_level: float | None = None
     abandon_rate: float | None = None
     targets: dict[str, float | None] = field(default_factory=dict)
+    staffed_s: float | None = None
+    occupancy: float | None = None
+    open_s: float | None = None
+    agent_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,25 @@ def take_snapshot(store, centre: str, now: datetime, registry: KpiRegistry) -> S
         return _queue_now(queue, now, _summed(waiting, queue), count_states(agents, queue), row)
 
     numbers = tuple(build(queue, rows.get(queue)) for queue in queues)
-    return Snapshot(centre, now, today, config.timezone, build(None, _only_row(total)), numbers)
+    centre_now = replace(build(None, _only_row(total)), **_agent_time(store, centre, today, registry))
+    return Snapshot(centre, now, today, config.timezone, centre_now, numbers)
+
+
+def _agent_time(store, centre: str, today: date, registry: KpiRegistry) -> dict[str, object]:
+    """Staffed time and occupancy of the centre today, open episodes included."""
+    installed = {registered.kpi.id for registered in registry}
+    if not installed.issuperset(AGENT_KPIS):
+        return {}
+    report = run_report(store, ReportRequest(AGENT_KPIS, today, today, centre=centre), registry=registry)
+    if not report.rows:
+        return {}
+    utilization, occupancy = (report.rows[0].values[kpi] for kpi in AGENT_KPIS)
+    return {
+        "staffed_s": float(utilization.n),
+        "occupancy": occupancy.value,
+        "open_s": utilization.details.get("open_s", 0.0),
+        "agent_note": utilization.note,
+    }
 
 
 def waiting_by_queue(connection: Connection, centre: str, now: datetime) -> dict[str | None, _Waiting]:

@@ -27,7 +27,11 @@ TILES: dict[str, tuple[str, str, str, bool | None]] = {
     "offered": ("Offered today", "offered", "n", None),
     "answered": ("Answered today", "answered", "n", None),
     "abandoned": ("Abandoned today", "abandoned", "n", None),
+    "staffed": ("Staffed today", "staffed_s", "h", None),
+    "occupancy": ("Occupancy today", "occupancy", "%", None),
 }
+# tiles whose value includes agents' still-open episodes: they say how much, in their note
+_AGENT_TIME_TILES = ("staffed", "occupancy")
 QUEUE_COLUMNS = ("waiting", "longest_wait", "service_level", "agents_available", "offered")
 
 
@@ -37,6 +41,7 @@ class Tile:
     label: str
     text: str
     status: str
+    note: str = ""
 
 
 def board(snapshot: Snapshot, config: CentreConfig, firing: set[str]) -> dict[str, Any]:
@@ -58,7 +63,8 @@ def tile(key: str, numbers: QueueNow, config: CentreConfig, firing: set[str]) ->
     value = getattr(numbers, attribute)
     target = _target(key, numbers, config)
     status = "bad" if key in firing else _status(value, target, higher_is_better)
-    return Tile(key, label, format_value(value, unit), status)
+    note = (numbers.agent_note or "") if key in _AGENT_TIME_TILES else ""
+    return Tile(key, label, format_value(value, unit), status, note)
 
 
 def _target(key: str, numbers: QueueNow, config: CentreConfig) -> float | None:
@@ -75,11 +81,13 @@ def _status(value: float | None, target: float | None, higher_is_better: bool | 
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """``value`` as the wall shows it: ``–`` for no data, ``85 %``, ``2:05`` (m:ss), ``12``."""
+    """``value`` as the wall shows it: ``–`` for no data, ``85 %``, ``2:05`` (m:ss), ``1.3 h``, ``12``."""
     if value is None:
         return "–"
     if unit == "%":
         return f"{value:.0f} %"
+    if unit == "h":
+        return f"{value / 3600:.1f} h"
     if unit == "s":
         minutes, seconds = divmod(round(value), 60)
         return f"{minutes}:{seconds:02d}"

@@ -7,7 +7,8 @@ patched. The rules live in the modules: ``contacts`` (fact_contact), ``gaps`` (t
 the customer's next contact), ``agents`` and ``schedule`` (fact_agent_interval),
 ``roster`` (dim_agent), ``surveys`` (fact_survey, fact_survey_response), ``business_facts``
 (fact_case, fact_qa_evaluation, fact_sale), ``forecasts`` (fact_forecast_interval),
-``buckets`` (local-time columns).
+``buckets`` (local-time columns), ``open_episodes`` (agents' still-open episodes and each
+centre's data end).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from .agent_intervals import is_agent_event, project_agents
 from .business_facts import BUSINESS_TYPES, is_business_event, project_business
 from .contact_facts import is_contact_event, project_contacts
 from .forecasts import FORECAST_TYPE, is_forecast_event, project_forecasts
+from .open_episodes import advance_data_end, refresh_open_time
 from .rebuild import rebuild
 from .roster import is_roster_event, project_roster
 from .surveys import FOLLOW_UP, SURVEY_TYPES, is_survey_event, project_surveys
 
-__all__ = ["project", "rebuild"]
+__all__ = ["project", "rebuild", "refresh_open_time"]
 # Projections of their own: an event may feed one of these besides a contact (a sale with
 # a contact id is the contact's revenue and a fact_sale row).
 _OTHER_FACTS = (
@@ -52,6 +54,7 @@ def project(
         if contacts:
             written = project_contacts(connection, centre, contacts)
             contact_facts.update(((name, contactid), row) for contactid, row in written.items())
+        advance_data_end(connection, name, (*contacts, *agents))
         if agents:
             project_agents(connection, centre, agents)
         if roster:

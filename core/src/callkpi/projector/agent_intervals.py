@@ -8,6 +8,9 @@ computed again from the stored events: the state events from the last one at or 
 the window's start (minus tolerance) to the first one at or after its end (plus
 tolerance), and the schedule segments that reach into that stretch
 (:mod:`.schedule_segments`), stored first with the batch's own.
+
+An agent whose latest state event is in the batch (no stored one after the batch's latest)
+has a new open episode: :mod:`.open_episodes` records it for counting apart.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ..store.tables import AgentIntervalFact
 from .agent_queries import STATE, Span, neighbour_times, states_around
 from .agents import Window, interval_rows
 from .buckets import ceil_interval, floor_interval
+from .open_episodes import track_open_episodes
 from .schedule import segments
 from .schedule_segments import SCHEDULE, planned_near, store_segments
 from .timeline import parse_time, timeline
@@ -49,13 +53,15 @@ def project_agents(
     (all of one centre)."""
     store_segments(connection, centre.name, bodies)
     tolerance = timedelta(seconds=centre.settings.adherence_tolerance_s)
+    spans, latest_in_batch = _changed_spans(connection, centre.name, bodies)
     windows = {
         agentid: Window(floor_interval(start - tolerance), ceil_interval(end + tolerance))
-        for agentid, (start, end) in _changed_spans(connection, centre.name, bodies).items()
+        for agentid, (start, end) in spans.items()
     }
     reach = {agentid: (w.start - tolerance, w.end + tolerance) for agentid, w in windows.items()}
     states = states_around(connection, centre.name, reach)
     planned = planned_near(connection, centre.name, reach)
+    ordered = {agentid: timeline(states[agentid], {}) for agentid in windows}
     rows = [
         row
         for agentid, window in windows.items()
@@ -63,7 +69,7 @@ def project_agents(
             centre.name,
             agentid,
             window,
-            timeline(states[agentid], {}),
+            ordered[agentid],
             planned[agentid],
             centre.settings,
             centre.zone,
@@ -82,11 +88,16 @@ def project_agents(
         ],
     )
     upsert(connection, FACTS, rows)
+    track_open_episodes(
+        connection, centre, {agentid: ordered[agentid][-1] for agentid in latest_in_batch}
+    )
 
 
 def _changed_spans(
     connection: Connection, centre: str, bodies: list[dict[str, Any]]
-) -> dict[str, Span]:
+) -> tuple[dict[str, Span], set[str]]:
+    """Per agent, the span whose episodes the batch changes; and the agents with no stored
+    state event after the batch's latest (whose open episode therefore changes)."""
     state_times: dict[str, list[datetime]] = defaultdict(list)
     planned: dict[str, list[datetime]] = defaultdict(list)
     for body in bodies:
@@ -102,9 +113,10 @@ def _changed_spans(
         agentid: (around[agentid][0] or start, around[agentid][1] or end)
         for agentid, (start, end) in batch.items()
     }
+    latest_in_batch = {agentid for agentid in batch if around[agentid][1] is None}
     for agentid, moments in planned.items():
         spans[agentid] = _hull(spans.get(agentid), (min(moments), max(moments)))
-    return spans
+    return spans, latest_in_batch
 
 
 def _hull(span: Span | None, other: Span) -> Span:

@@ -1,8 +1,10 @@
 """Agent time per 15-minute interval (a pure function over one agent's events).
 
 * A state lasts from its ``agent.state_changed`` event until the agent's next state event
-  (ties in time are ordered by event id). The last, still-open episode is not counted at
-  all until the event that ends it arrives.
+  (ties in time are ordered by event id). The last, still-open episode is not in these
+  rows: until the event that ends it arrives, its time up to the centre's data end is
+  counted apart (:func:`open_interval_rows`, kept by :mod:`.open_episodes`), and once it has
+  arrived, here, exactly as any closed episode.
 * Episodes are split over the 15-minute UTC intervals they span. ``staffed_s`` is every
   state but logged_out; ``available_s``, ``on_contact_s``, ``acw_s`` (after_contact_work)
   and ``not_ready_s`` the time in each state.
@@ -29,7 +31,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from ..store.centres import CentreSettings
-from .buckets import INTERVAL, floor_interval, interval_buckets
+from .buckets import INTERVAL, ceil_interval, floor_interval, interval_buckets
 from .schedule import (
     ACTIVITY_CATEGORY,
     STATE_CATEGORY,
@@ -85,6 +87,34 @@ def interval_rows(
         for start in _interval_starts(window)
         if start in totals or start in breaks
     ]
+
+
+def open_interval_rows(
+    centre: str, agentid: str, episode: Episode, since: datetime, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The rows of a still-open ``episode`` (its ``end`` the centre's data end) for the
+    intervals from the one holding ``since`` on: the time in each, and the break in the
+    interval where it started, exactly as :func:`interval_rows` counts a closed episode.
+    Adherence is left to the closed rows: the plan's time is in them already."""
+    start = floor_interval(since)
+    window = Window(start, max(ceil_interval(episode.end), start + INTERVAL))
+    totals, breaks = _state_totals(window, [episode]), _breaks(window, [episode])
+    return [
+        {
+            key: value
+            for key, value in _row(
+                centre, agentid, start, totals.get(start, {}), breaks.get(start, 0), zone
+            ).items()
+            if key not in ("scheduled_s", "adherent_s")
+        }
+        for start in _interval_starts(window)
+        if start in totals or start in breaks
+    ]
+
+
+def is_break(data: dict[str, Any], break_reasons: Iterable[str]) -> bool:
+    """Whether a state event's episode is a break (see the module docstring)."""
+    return _is_break(data, frozenset(reason.casefold() for reason in break_reasons))
 
 
 def closed_episodes(states: list[Entry], break_reasons: frozenset[str]) -> list[Episode]:

@@ -17,7 +17,10 @@ from ..store.centres import CentreConfig
 from ..store.tables import (
     AgentDimension,
     AgentIntervalFact,
+    AgentOpenEpisode,
+    AgentOpenIntervalFact,
     CaseFact,
+    CentreDataEnd,
     ContactFact,
     ForecastIntervalFact,
     QaEvaluationFact,
@@ -32,15 +35,20 @@ from .business_facts import BUSINESS_TYPES, project_business
 from .contact_facts import project_contacts
 from .contacts import CONTACT_TYPES
 from .forecasts import FORECAST_TYPE, project_forecasts
+from .open_episodes import rebuild_data_end
 from .roster import ROSTER_TYPES, project_roster
 from .surveys import FOLLOW_UP, SURVEY_TYPES, project_surveys
 
 EVENTS = StoredEvent.__table__
-# Everything derived from the events: the schedule segments go with the facts they feed.
+# Everything derived from the events: the schedule segments go with the facts they feed, the
+# open episodes and the data end with the agent time.
 FACT_TABLES = (
     ContactFact.__table__,
     ScheduleSegment.__table__,
     AgentIntervalFact.__table__,
+    AgentOpenEpisode.__table__,
+    AgentOpenIntervalFact.__table__,
+    CentreDataEnd.__table__,
     AgentDimension.__table__,
     SurveyFact.__table__,
     SurveyResponseFact.__table__,
@@ -60,6 +68,7 @@ def rebuild(connection: Connection, centres: dict[str, CentreConfig]) -> None:
     for name, centre in centres.items():
         for table in FACT_TABLES:
             connection.execute(delete(table).where(table.c.centre == name))
+        rebuild_data_end(connection, name)
         for contactids in _keys(connection, name, EVENTS.c.contactid, CONTACT_TYPES, CONTACT_CHUNK):
             project_contacts(
                 connection,

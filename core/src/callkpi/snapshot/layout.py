@@ -61,6 +61,7 @@ def snapshot_tables() -> tuple[list[Table], list[Table]]:
     """The store tables the engine reads: (partitioned fact tables, whole tables such as
     ``dim_agent``). Several KPI fact names may read one table; it is kept once."""
     tables = {fact.table.name: fact.table for fact in FACT_TABLES.values()}
+    tables |= {fact.open_rows.name: fact.open_rows for fact in FACT_TABLES.values() if fact.open_rows is not None}
     tables.setdefault(AGENT_DIMENSION.name, AGENT_DIMENSION)
     partitioned = [table for table in tables.values() if PARTITION_DAY in table.c]
     return partitioned, [table for table in tables.values() if PARTITION_DAY not in table.c]

@@ -27,6 +27,7 @@ from typing import Any
 from filelock import FileLock
 from sqlalchemy import Connection, Table
 
+from ..projector.open_episodes import refresh_open_time
 from ..store.centres import CentreConfig, load_centres
 from . import watermark
 from .changes import CONTACTS, EVERY_MONTH, Dirty, changed_partitions, touched_contacts
@@ -69,6 +70,8 @@ def refresh(
 
     ``lag``: how far before the last watermark to look again for events received late.
     """
+    # the open agent episodes counted up to the data end first, so the snapshot holds them
+    refresh_open_time(store, centre)
     tables, whole_tables = snapshot_tables()
     job = _Job(directory, tables, watermark.schema_fingerprint(tables + whole_tables), full, lag)
     with refresh_lock(directory):

@@ -171,6 +171,51 @@ class AgentIntervalFact(LocalBuckets, table=True):
     adherent_s: float = 0.0
 
 
+class AgentOpenEpisode(SQLModel, table=True):
+    """Each logged-in agent's still-open state episode: its latest ``agent.state_changed``
+    when that is not logged_out (``projector.open_episodes``). Its time up to the centre's
+    data end is in ``fact_agent_open_interval``; ``counted_to`` says up to when."""
+
+    __tablename__ = "agent_open_episode"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    state: str = Field(max_length=32)
+    started_at: datetime
+    is_break: bool = False
+    counted_to: datetime | None = Field(
+        default=None, description="The data end its interval rows reach; None: not counted yet."
+    )
+
+
+class AgentOpenIntervalFact(LocalBuckets, table=True):
+    """Per agent and 15-minute interval: the time of the agent's still-open episode, from its
+    start to the centre's data end. Refreshed lazily (before a report); deleted when the
+    episode's end arrives, whose time ``fact_agent_interval`` then holds."""
+
+    __tablename__ = "fact_agent_open_interval"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    interval_start: datetime = Field(primary_key=True)
+    staffed_s: float = 0.0
+    available_s: float = 0.0
+    on_contact_s: float = 0.0
+    acw_s: float = 0.0
+    not_ready_s: float = 0.0
+    breaks_started: int = 0
+
+
+class CentreDataEnd(SQLModel, table=True):
+    """The end of a centre's data: the latest ``time`` of its stored contact and agent-state
+    events (``projector.open_episodes``), up to which open episodes are counted."""
+
+    __tablename__ = "centre_data_end"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    data_end: datetime
+
+
 class ScheduleSegment(SQLModel, table=True):
     """One planned segment of a ``schedule.published`` event, so that ingest reads an agent's
     plan only where it reaches into a batch's window (``projector.schedule_segments``)."""
@@ -322,6 +367,7 @@ PERIOD_INDEXES = tuple(
     for fact in (
         ContactFact,
         AgentIntervalFact,
+        AgentOpenIntervalFact,
         SurveyFact,
         SurveyResponseFact,
         CaseFact,

@@ -12,6 +12,7 @@
       if (!element) { return; }
       element.dataset.status = tile.status;
       element.querySelector(".value").textContent = tile.text;
+      element.querySelector(".note").textContent = tile.note;
     });
   }
 
