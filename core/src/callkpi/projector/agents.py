@@ -1,7 +1,7 @@
 """Agent time per 15-minute interval (a pure function over one agent's events).
 
 * A state lasts from its ``agent.state_changed`` event until the agent's next state event
-  (ties in time are ordered by event id). The last, still-open episode is not counted at
+  (ties in time are ordered as :mod:`.timeline` says). The last, still-open episode is not counted at
   all until the event that ends it arrives.
 * Episodes are split over the 15-minute UTC intervals they span. ``staffed_s`` is every
   state but logged_out; ``available_s``, ``on_contact_s``, ``acw_s`` (after_contact_work)

@@ -161,7 +161,7 @@ def _identity(entries: list[Entry]) -> dict[str, Any]:
 
 
 def _latest_answers(entries: list[Entry]) -> dict[str, Entry]:
-    # entries are in (time, rank, id) order, so the last answer per instrument wins
+    # entries are in timeline order (time, rank, tie, id), so the last answer per instrument wins
     return {e.data["instrument"]: e for e in entries if e.type == "survey.response_received"}
 
 
