@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
+from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import RawEvent, sequence
 from callkpi.events import V1_TYPES
 from callkpi.store.quarantine import list_quarantined
+from callkpi.store.tables import AgentIntervalFact
 from callkpi_connector_jsonl import read
 
 
@@ -136,3 +140,39 @@ def test_a_gzip_file_cut_short_ends_with_an_error_event_for_quarantine(tmp_path)
     )
     assert last.origin == f"{source}:{len(good) + 1}"
     assert "expected a complete gzip file" in last.error
+
+
+def back_to_back(path: Path) -> str:
+    """a1 is free at 09:00:00 and again at 09:10:00, and the next contact connects within
+    that second (line 3 after line 2); free 09:13:00, logged out 09:14:00. No event carries a
+    sequence: the connector stamps the line numbers."""
+    states = [
+        ("j-0", "09:00:00", "available"),
+        ("j-b", "09:10:00", "available"),
+        ("j-a", "09:10:00", "on_contact"),
+        ("j-c", "09:13:00", "available"),
+        ("j-d", "09:14:00", "logged_out"),
+    ]
+    events = [
+        {"specversion": "1.0", "id": event_id, "source": "pbx", "type": "agent.state_changed",
+         "time": f"2026-03-02T{clock}Z", "agentid": "a1", "data": {"state": name}}
+        for event_id, clock, name in states
+    ]
+    return write(path, b"".join(json.dumps(event).encode() + b"\n" for event in events))
+
+
+def test_the_line_order_decides_a_tie_in_time(store, ingestor, tmp_path):
+    ingestor.ingest(read(back_to_back(tmp_path / "states.jsonl"), {}))
+    with store.reading() as connection:
+        (row,) = connection.execute(select(AgentIntervalFact.__table__)).mappings().all()
+    # 09:00–09:15: on contact 09:10–09:13 = 180 s; available 09:00–09:10 + 09:13–09:14 =
+    # 660 s. By id ("j-a" < "j-b") or by meaning alone (on_contact before available) the
+    # contact would come first at 09:10 and a1 would be free until 09:13: 0 s on contact.
+    assert (row["on_contact_s"], row["available_s"], row["staffed_s"]) == (180.0, 660.0, 840.0)
+
+
+class TestJsonlConformance(ConnectorTests):
+    connector_id = "jsonl"
+
+    def sample(self, tmp_path: Path) -> tuple[str, dict]:
+        return back_to_back(tmp_path / "states.jsonl"), {}

@@ -229,10 +229,10 @@ def sequenced(events: Iterable[dict[str, Any]], *positions: int) -> list[dict[st
     source's order — each stamped with ``sequence(*positions, index)``; an event that carries
     a sequence of its own keeps it. Derive ``positions`` from the input itself, so a re-read
     stamps the same value (an event with the same id must have the same content)."""
-    stamped = []
-    for index, event in enumerate(events):
-        stamped.append(event if "sequence" in event else {**event, "sequence": sequence(*positions, index)})
-    return stamped
+    return [
+        event if "sequence" in event else {**event, "sequence": sequence(*positions, index)}
+        for index, event in enumerate(events)
+    ]
 
 _NAME_OK = re.compile(NAME_PATTERN)
 _NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9._:@/+-]+")
