@@ -9,9 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from callkpi.connectors import RawEvent
+from sqlalchemy import select
+
+from callkpi.connector_conformance import ConnectorTests
+from callkpi.connectors import RawEvent, sequence
 from callkpi.events import V1_TYPES
 from callkpi.store.quarantine import list_quarantined
+from callkpi.store.tables import AgentIntervalFact
 from callkpi_connector_jsonl import read
 
 
@@ -26,6 +30,11 @@ def line(n: int) -> bytes:
         "data": {},
     }
     return json.dumps(event).encode()
+
+
+def stamped(payload: bytes, number: int) -> bytes:
+    """A line as the connector passes it on: its line number as the event's sequence, first."""
+    return b'{"sequence":"' + sequence(number).encode() + b'",' + payload[1:]
 
 
 def write(path: Path, content: bytes) -> str:
@@ -44,8 +53,8 @@ def test_blank_lines_are_skipped_but_counted_in_the_origin(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n\n   \n" + line(2) + b"\n\n")
     # Lines: 1 event, 2 empty, 3 spaces, 4 event, 5 empty.
     assert list(read(source, {})) == [
-        RawEvent(line(1), f"{source}:1"),
-        RawEvent(line(2), f"{source}:4"),
+        RawEvent(stamped(line(1), 1), f"{source}:1"),
+        RawEvent(stamped(line(2), 4), f"{source}:4"),
     ]
 
 
@@ -53,17 +62,17 @@ def test_crlf_line_ends_and_a_byte_order_mark_are_stripped(tmp_path):
     source = write(
         tmp_path / "windows.jsonl", b"\xef\xbb\xbf" + line(1) + b"\r\n" + line(2) + b"\r\n"
     )
-    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)]
+    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), stamped(line(2), 2)]
 
 
 def test_a_last_line_without_line_end_is_read(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2))
-    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)]
+    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), stamped(line(2), 2)]
 
 
 def test_a_truncated_last_line_is_passed_on_for_ingest_to_judge(tmp_path):
     source = write(tmp_path / "crashed.jsonl", line(1) + b"\n" + line(2)[:25])
-    assert [raw.payload for raw in read(source, {})] == [line(1), line(2)[:25]]
+    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), line(2)[:25]]
 
 
 def test_gzip_is_read_transparently_whatever_the_name(tmp_path):
@@ -71,8 +80,8 @@ def test_gzip_is_read_transparently_whatever_the_name(tmp_path):
     for name in ("events.jsonl.gz", "renamed.jsonl"):
         source = write(tmp_path / name, gzip.compress(content))
         assert [(raw.payload, raw.origin) for raw in read(source, {})] == [
-            (line(1), f"{source}:1"),
-            (line(2), f"{source}:3"),
+            (stamped(line(1), 1), f"{source}:1"),
+            (stamped(line(2), 3), f"{source}:3"),
         ]
 
 
@@ -89,18 +98,19 @@ def test_dash_reads_stdin_as_bytes(tmp_path):
         capture_output=True,
         check=True,
     )
-    # Line 1: the event without BOM and CRLF; line 3: 16 bytes, as 'ë' is two bytes in UTF-8.
-    assert result.stdout.decode().splitlines() == [f"stdin:1 {len(line(1))}", "stdin:3 16"]
+    # Line 1: the event without BOM and CRLF; line 3: 16 bytes, as 'ë' is two bytes in UTF-8;
+    # each with its line number as sequence (29 bytes more: "sequence":"<15 digits>",).
+    assert result.stdout.decode().splitlines() == [f"stdin:1 {len(line(1)) + 29}", "stdin:3 45"]
 
 
 def test_the_file_is_streamed_not_loaded(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2) + b"\n")
     events = read(source, {})
-    assert next(events).payload == line(1)
+    assert next(events).payload == stamped(line(1), 1)
     # The first event arrived before the file was read to its end: append a line now.
     with open(source, "ab") as handle:
         handle.write(line(3) + b"\n")
-    assert [raw.payload for raw in events] == [line(2), line(3)]
+    assert [raw.payload for raw in events] == [stamped(line(2), 2), stamped(line(3), 3)]
 
 
 def test_messy_file_through_ingest_stores_the_good_and_quarantines_the_cut_line(
@@ -125,6 +135,44 @@ def test_a_gzip_file_cut_short_ends_with_an_error_event_for_quarantine(tmp_path)
     assert 0 < len(good) < 200, "the cut should lose the last lines, not all of them"
     # Every event before the cut arrives whole, numbered in order from line 1.
     assert [raw.origin for raw in good] == [f"{source}:{n}" for n in range(1, len(good) + 1)]
-    assert all(raw.error is None and raw.payload == line(n) for n, raw in enumerate(good, start=1))
+    assert all(
+        raw.error is None and raw.payload == stamped(line(n), n) for n, raw in enumerate(good, start=1)
+    )
     assert last.origin == f"{source}:{len(good) + 1}"
     assert "expected a complete gzip file" in last.error
+
+
+def back_to_back(path: Path) -> str:
+    """a1 is free at 09:00:00 and again at 09:10:00, and the next contact connects within
+    that second (line 3 after line 2); free 09:13:00, logged out 09:14:00. No event carries a
+    sequence: the connector stamps the line numbers."""
+    states = [
+        ("j-0", "09:00:00", "available"),
+        ("j-b", "09:10:00", "available"),
+        ("j-a", "09:10:00", "on_contact"),
+        ("j-c", "09:13:00", "available"),
+        ("j-d", "09:14:00", "logged_out"),
+    ]
+    events = [
+        {"specversion": "1.0", "id": event_id, "source": "pbx", "type": "agent.state_changed",
+         "time": f"2026-03-02T{clock}Z", "agentid": "a1", "data": {"state": name}}
+        for event_id, clock, name in states
+    ]
+    return write(path, b"".join(json.dumps(event).encode() + b"\n" for event in events))
+
+
+def test_the_line_order_decides_a_tie_in_time(store, ingestor, tmp_path):
+    ingestor.ingest(read(back_to_back(tmp_path / "states.jsonl"), {}))
+    with store.reading() as connection:
+        (row,) = connection.execute(select(AgentIntervalFact.__table__)).mappings().all()
+    # 09:00–09:15: on contact 09:10–09:13 = 180 s; available 09:00–09:10 + 09:13–09:14 =
+    # 660 s. By id ("j-a" < "j-b") or by meaning alone (on_contact before available) the
+    # contact would come first at 09:10 and a1 would be free until 09:13: 0 s on contact.
+    assert (row["on_contact_s"], row["available_s"], row["staffed_s"]) == (180.0, 660.0, 840.0)
+
+
+class TestJsonlConformance(ConnectorTests):
+    connector_id = "jsonl"
+
+    def sample(self, tmp_path: Path) -> tuple[str, dict]:
+        return back_to_back(tmp_path / "states.jsonl"), {}

@@ -1,9 +1,12 @@
 """Order independence: any permutation, duplication and batching of the same events
-gives exactly the facts of ingesting them sorted, in one batch."""
+gives exactly the facts of ingesting them sorted, in one batch — ties in time included,
+with and without the source's ``sequence``; and where the source orders every event, which
+same-time event got which id does not change the facts either."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -12,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from callkpi.connectors import RawEvent
+from callkpi.connectors import RawEvent, sequence
 from callkpi.projector import rebuild, refresh_open_time
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
 from callkpi.store.tables import (
@@ -54,6 +57,16 @@ def when(minute: int, second: int = 0) -> datetime:
     return BASE + timedelta(minutes=minute, seconds=second)
 
 
+# Half the events fall on one of a few moments, so ties in time are common.
+TIE_MOMENTS = [when(30), when(30, 1), when(60)]
+
+
+def tie_prone_time(draw, seconds: st.SearchStrategy[int]) -> datetime:
+    if draw(st.booleans()):
+        return draw(st.sampled_from(TIE_MOMENTS))
+    return when(draw(minutes), draw(seconds))
+
+
 def contact_data(draw, kind: str, moment: datetime) -> dict:
     if kind == "contact.offered":
         return {"customer": draw(st.sampled_from(["+31201111111", "+31202222222"]))}
@@ -85,12 +98,12 @@ def scenario(draw) -> list[dict]:
     events = []
     for contactid in ("c1", "c2", "c3")[: draw(st.integers(1, 3))]:
         for kind in draw(st.lists(st.sampled_from(CONTACT_STEPS), min_size=1, max_size=8)):
-            moment = when(draw(minutes), draw(st.integers(0, 59)))
+            at = tie_prone_time(draw, st.integers(0, 59))
             events.append(
                 make(
                     kind,
-                    moment,
-                    contact_data(draw, kind, moment),
+                    at,
+                    contact_data(draw, kind, at),
                     contactid=contactid,
                     centre="ams",
                     agentid="a1" if kind == "contact.answered" else None,
@@ -106,7 +119,7 @@ def scenario(draw) -> list[dict]:
             events.append(
                 make(
                     "agent.state_changed",
-                    when(draw(minutes), draw(st.sampled_from([0, 30]))),
+                    tie_prone_time(draw, st.sampled_from([0, 30])),
                     data,
                     agentid=agentid,
                     centre="ams",
@@ -142,7 +155,11 @@ def scenario(draw) -> list[dict]:
                     centre="ams",
                 )
             )
-    return events
+    # Some events carry the source's order; small values, so sequences tie too.
+    return [
+        {**event, "sequence": sequence(draw(st.integers(0, 3)))} if draw(st.booleans()) else event
+        for event in events
+    ]
 
 
 @st.composite
@@ -197,6 +214,34 @@ def test_any_order_duplication_and_batching_gives_the_same_facts(sqlite_ingestor
     expected = ingest_and_read(store, ingestor, [in_order])
     assert ingest_and_read(store, ingestor, batches) == expected
     assert any(expected)  # the scenario always yields some fact
+
+
+@st.composite
+def ids_moved(draw) -> tuple[list[dict], list[dict]]:
+    """A scenario whose source orders every event (sequence = its place), and the same events
+    with the ids of each group sharing a time shuffled among the group."""
+    events = [
+        {**event, "sequence": sequence(place)}
+        for place, event in enumerate(draw(scenario()))
+    ]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, event in enumerate(events):
+        groups[event["time"]].append(index)
+    moved = [dict(event) for event in events]
+    for indexes in groups.values():
+        for index, new_id in zip(indexes, draw(st.permutations([events[i]["id"] for i in indexes])), strict=True):
+            moved[index]["id"] = new_id
+    return events, moved
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pair=ids_moved())
+def test_with_the_source_order_ids_never_decide_a_tie(sqlite_ingestor, pair):
+    store, ingestor = sqlite_ingestor
+    events, moved = pair
+    assert ingest_and_read(store, ingestor, [moved]) == ingest_and_read(store, ingestor, [events])
 
 
 def test_rebuild_recomputes_exactly_the_ingested_facts(store, ingestor, make_event):

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -203,6 +203,36 @@ def _declaration_problem(connector: Connector) -> str | None:
 
 
 # -- helpers for quirks every source has ------------------------------------------------
+
+# Digits per position in a sequence: a byte offset up to a petabyte, a Unix time in ms.
+SEQUENCE_DIGITS = 15
+
+
+def sequence(*positions: int) -> str:
+    """The CloudEvents ``sequence`` of an event at ``positions`` in its source's own order —
+    e.g. a line's byte offset, then the event's index among that line's events. Each position
+    is zero-padded to :data:`SEQUENCE_DIGITS` digits and joined by ``.``, so plain string
+    order (what the projector compares) is the order of the positions."""
+    if not positions or any(
+        isinstance(p, bool) or not isinstance(p, int) or not 0 <= p < 10**SEQUENCE_DIGITS
+        for p in positions
+    ):
+        raise ValueError(
+            f"sequence positions = {positions!r}: expected one or more whole numbers from 0 to "
+            f"{10**SEQUENCE_DIGITS - 1}"
+        )
+    return ".".join(f"{p:0{SEQUENCE_DIGITS}d}" for p in positions)
+
+
+def sequenced(events: Iterable[dict[str, Any]], *positions: int) -> list[dict[str, Any]]:
+    """``events`` — what one place of the source (``positions``, e.g. a line) yields, in the
+    source's order — each stamped with ``sequence(*positions, index)``; an event that carries
+    a sequence of its own keeps it. Derive ``positions`` from the input itself, so a re-read
+    stamps the same value (an event with the same id must have the same content)."""
+    return [
+        event if "sequence" in event else {**event, "sequence": sequence(*positions, index)}
+        for index, event in enumerate(events)
+    ]
 
 _NAME_OK = re.compile(NAME_PATTERN)
 _NAME_BAD_CHARS = re.compile(r"[^A-Za-z0-9._:@/+-]+")

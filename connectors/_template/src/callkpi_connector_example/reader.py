@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from callkpi.connectors import LocalTimes, RawEvent, name_id, zone_named
+from callkpi.connectors import LocalTimes, RawEvent, name_id, sequence, zone_named
 
 FIELDS = ("call_id", "start", "answered", "end", "queue", "agent", "outcome", "caller")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -44,7 +44,9 @@ def read(source: str, config: dict[str, Any]) -> Iterator[RawEvent]:
                 continue
             origin = f"{path.name}:{number}"
             try:
-                yield RawEvent(mapper.event(text), origin)
+                # The line number is the log's own order: it decides among events at the same
+                # time (a one-second clock), where the id — a hash — would decide by chance.
+                yield RawEvent({**mapper.event(text), "sequence": sequence(number)}, origin)
             except Unmappable as exc:  # the core quarantines the line as read, with why
                 yield RawEvent(text, origin, f"line {number}: {exc}")
 

@@ -1,4 +1,12 @@
-"""Reading a queue_log file from its checkpoint, once or following it as it grows."""
+"""Reading a queue_log file from its checkpoint, once or following it as it grows.
+
+Every event of a line carries the line's place in the file as its ``sequence`` (the byte
+offset where the line starts, then the event's index within the line): queue_log times are
+whole seconds, and a call connected and completed within one second must fold in the file's
+order, not by event id. The offset is the input's own, so a re-read stamps the same value.
+Its limit: a rotated file starts again at offset 0, so two events in the same second on
+either side of a rotation compare the wrong way round.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from callkpi.checkpoints import file_head, resume_offset
-from callkpi.connectors import IDLE, ConnectorRun, Idle, RawEvent, zone_named
+from callkpi.connectors import IDLE, ConnectorRun, Idle, RawEvent, sequenced, zone_named
 
 from .lines import BadLine, DatabaseParser, QueueLogLine, parse_flat
 from .mapping import EventMapper
@@ -65,7 +73,7 @@ class QueueLogReader:
                 if not raw.endswith(b"\n"):
                     self.run.notes[INCOMPLETE] = 1
                     break
-                yield from self._line(raw, self.line + 1)
+                yield from self._line(raw, self.line + 1, offset)
                 offset += len(raw)
                 self.line += 1
                 self.position = {"offset": offset, "head_sha256": head, "head_len": head_len}
@@ -86,7 +94,7 @@ class QueueLogReader:
             "columns": self.database.columns if self.database else None,
         }
 
-    def _line(self, raw: bytes, number: int) -> Iterator[RawEvent]:
+    def _line(self, raw: bytes, number: int, offset: int) -> Iterator[RawEvent]:
         text = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not text.strip():
             return
@@ -100,7 +108,7 @@ class QueueLogReader:
             self.run.notes[UNREADABLE] += 1
             yield RawEvent(text, origin, f"line {number}: {exc}")
             return
-        for event in events:
+        for event in sequenced(events, offset):
             yield RawEvent(event, origin)
 
     def _parse(self, text: str) -> QueueLogLine:

@@ -1,5 +1,8 @@
 """Reading a CSV export: one row per contact → one ``contact.recorded`` event (and a
-``survey.response_received`` when a satisfaction column is mapped)."""
+``survey.response_received`` when a satisfaction column is mapped).
+
+Each event's ``sequence`` is its row's line in the file, then its index within the row:
+the export's own order, for events that share a time."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from callkpi.connectors import LocalTimes, RawEvent, name_id, zone_named
+from callkpi.connectors import LocalTimes, RawEvent, name_id, sequence, zone_named
 
 from . import cells
 from .mapping import Extractor, Header, compile_mapping, extract
@@ -50,7 +53,7 @@ class RowMapper:
             yield RawEvent(self._raw(row), origin, f"row {line}: " + "; ".join(problems))
             return
         key = self._key(values, row)
-        contact = self._contact_event(values, key)
+        contact = {**self._contact_event(values, key), "sequence": sequence(line, 0)}
         yield RawEvent(contact, origin)
         if self.survey_index is not None:
             survey = self._survey_event(row, contact, key, origin, line)
@@ -121,6 +124,7 @@ class RowMapper:
                 "source": contact["source"],
                 "type": "survey.response_received",
                 "time": answered,
+                "sequence": sequence(line, 1),
                 "centre": self.centre,
                 "contactid": contact["contactid"],
                 "channel": contact["channel"],

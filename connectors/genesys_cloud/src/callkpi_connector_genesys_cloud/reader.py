@@ -9,6 +9,12 @@ after that chunk's events are stored, so ``callkpi sync genesys-cloud`` continue
 A chunk holding a conversation that has not ended yet (and started less than
 ``max_open_hours`` ago) is not completed: the run stores what has ended and stops, and the
 next sync reads that chunk again — stable ids make the repeat count as duplicates.
+
+Each event's ``sequence`` is the source's order as the conversation gives it: its
+``conversationStart`` in Unix milliseconds (the order the API returns conversations in),
+then the event's index among the conversation's events (its participants and segments in
+the order Genesys lists them). Both come from the conversation itself, never from a page
+position, so a chunk read again stamps the same values.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from callkpi.connectors import IDLE, ConnectorRun, Idle, RawEvent
+from callkpi.connectors import IDLE, ConnectorRun, Idle, RawEvent, sequenced
 
 from .api import Credentials, GenesysApi
 from .mapping import ConversationMapper
@@ -31,6 +37,8 @@ OUTSIDE = "conversations started outside the queried chunk (read with their own 
 IN_PROGRESS = "chunks stopped at: a conversation in it has not ended yet (read again next sync)"
 NEVER_ENDED = "conversations without an end older than max_open_hours (read as they are)"
 Clock = Callable[[], datetime]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
 
 
 def read(
@@ -171,12 +179,13 @@ def _events(
         name = conversation.get("conversationId", "?")
         yield RawEvent(conversation, origin, f"conversation {name}: {exc}")
         return
-    for event in events:
+    for event in sequenced(events, (_started(conversation) - EPOCH) // MILLISECOND):
         yield RawEvent(event, origin)
 
 
 def _started(conversation: dict[str, Any]) -> datetime:
     return parse_time(conversation.get("conversationStart"), "conversationStart")
+
 
 
 def _started_within(conversation: dict[str, Any], begin: datetime, finish: datetime) -> bool:

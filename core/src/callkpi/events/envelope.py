@@ -8,11 +8,20 @@ union validates any event in a single pass through pydantic-core.
 from __future__ import annotations
 
 import math
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # How far ahead of this machine's clock an event's time may lie. Source clocks
@@ -21,6 +30,15 @@ MAX_FUTURE_SKEW = timedelta(hours=24)
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$"
 CENTRE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+# The CloudEvents ``sequence`` extension (cloudevents/spec, cloudevents/extensions/sequence.md):
+# "value expressing the relative order of the event", a non-empty string that orders by plain
+# string comparison, lower first, among the events of one source. callkpi narrows it to
+# visible ASCII, so every language and database compares it the same way (code point =
+# byte order), and to 128 characters.
+SEQUENCE_PATTERN = r"^[!-~]{1,128}$"
+
+_SEQUENCE = re.compile(SEQUENCE_PATTERN)
 
 Channel = Literal["voice", "chat", "sms", "email", "social", "video", "task"]
 
@@ -81,6 +99,30 @@ class Envelope(BaseModel):
     agentid: str | None = Field(None, pattern=NAME_PATTERN, description="The agent involved.")
     queue: str | None = Field(None, min_length=1, max_length=128, description="Queue (skill, workgroup).")
     channel: Channel | None = Field(None, description="Media of the interaction.")
+    sequence: str | None = Field(
+        None,
+        pattern=SEQUENCE_PATTERN,
+        description=(
+            "CloudEvents sequence extension: the event's place in its source's own order, "
+            "compared as a plain string (lower first) and only with events of the same "
+            "source. Orders events with the same time and type, e.g. a call that began and "
+            "ended within one second of the source's clock. Pad numbers with zeros to one "
+            "width ('000000000042')."
+        ),
+    )
+
+    @field_validator("sequence", mode="before")
+    @classmethod
+    def _sequence_is_orderable_text(cls, value: object) -> object:
+        # Runs before the type check, so a number gets this sentence, not "not a string".
+        if value is None or (isinstance(value, str) and _SEQUENCE.fullmatch(value)):
+            return value
+        raise PydanticCustomError(
+            "sequence_invalid",
+            "expected a string of 1–128 visible ASCII characters that orders by plain string "
+            "comparison (the CloudEvents sequence extension), such as '000000000042'; pad "
+            "numbers with zeros to one width, since '10' sorts before '9'",
+        )
 
     @model_validator(mode="after")
     def _required_extensions_present(self) -> Envelope:

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 import orjson
 from sqlalchemy import Connection, bindparam, select, union
 
+from ..projector.timeline import timeline
 from ..store.tables import AgentDimension, AgentIntervalFact, AgentOpenEpisode, ContactFact, StoredEvent
 
 STATE_HORIZON = timedelta(hours=24)
@@ -72,10 +73,12 @@ def candidate_agents(connection: Connection, centre: str, now: datetime, today: 
     return {agentid for (agentid,) in connection.execute(query)}
 
 
-# The latest state event of one agent: walks the (centre, agentid, time) index backwards and
-# stops at the first state event. One statement, built once, so each lookup is a cached execute.
-LATEST_STATE = (
-    select(EVENTS.c.time, EVENTS.c.queue, EVENTS.c.body)
+# The latest state events of one agent: those at its latest state time, found by walking the
+# (centre, agentid, time) index backwards to the first state event. Several can share that
+# time (a one-second clock); the projector's tie order picks the one in force. One statement,
+# built once, so each lookup is a cached execute.
+_STATE_TIMES = (
+    select(EVENTS.c.time)
     .where(
         EVENTS.c.centre == bindparam("centre"),
         EVENTS.c.agentid == bindparam("agentid"),
@@ -83,15 +86,24 @@ LATEST_STATE = (
         EVENTS.c.time <= bindparam("now", type_=EVENTS.c.time.type),
         EVENTS.c.type == STATE_TYPE,
     )
-    .order_by(EVENTS.c.time.desc(), EVENTS.c.id.desc())
+    .order_by(EVENTS.c.time.desc())
     .limit(1)
+    .scalar_subquery()
+)
+LATEST_STATE = select(EVENTS.c.time, EVENTS.c.queue, EVENTS.c.body).where(
+    EVENTS.c.centre == bindparam("centre"),
+    EVENTS.c.agentid == bindparam("agentid"),
+    EVENTS.c.type == STATE_TYPE,
+    EVENTS.c.time == _STATE_TIMES,
 )
 
 
 def _latest_state(connection: Connection, centre: str, agentid: str, now: datetime) -> AgentNow | None:
     found = connection.execute(
         LATEST_STATE, {"centre": centre, "agentid": agentid, "horizon": now - STATE_HORIZON, "now": now}
-    ).first()
-    if found is None:
+    ).all()
+    if not found:
         return None
-    return AgentNow(agentid, orjson.loads(found.body)["data"]["state"], found.queue, found.time)
+    latest = timeline((orjson.loads(row.body) for row in found), {})[-1]
+    # All share one time; the stored time keeps the column's type, as before.
+    return AgentNow(agentid, latest.data["state"], latest.body.get("queue"), found[0].time)

@@ -1,8 +1,8 @@
 """Agent time per 15-minute interval (a pure function over one agent's events).
 
 * A state lasts from its ``agent.state_changed`` event until the agent's next state event
-  (ties in time are ordered by event id). The last, still-open episode is not in these
-  rows: until the event that ends it arrives, its time up to the centre's data end is
+  (ties in time are ordered as :mod:`.timeline` says). The last, still-open episode is not in
+  these rows: until the event that ends it arrives, its time up to the centre's data end is
   counted apart (:func:`open_interval_rows`, kept by :mod:`.open_episodes`), and once it has
   arrived, here, exactly as any closed episode.
 * Episodes are split over the 15-minute UTC intervals they span. ``staffed_s`` is every

@@ -1,6 +1,6 @@
 """Folding one contact's events into its ``fact_contact`` row (a pure function).
 
-Every rule reads the contact's events in (time, type rank, id) order:
+Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:`.timeline`):
 
 * ``offered_at`` is the earliest ``contact.offered``; a contact never offered takes the time
   of its blocked / setup_failed / self_served / recorded event. ``queue`` is the queue of the
@@ -27,7 +27,7 @@ Every rule reads the contact's events in (time, type rank, id) order:
   missing part counts 0) for answered contacts that ended. Durations are never negative.
 * ``transfers`` counts ``contact.transferred``; ``revenue`` / ``sales`` sum / count the
   ``sale.recorded`` events carrying this contactid.
-* A ``contact.recorded`` summary (the latest by time, then id) is authoritative: its times,
+* A ``contact.recorded`` summary (the latest in that order) is authoritative: its times,
   outcome, durations, counts, disposition and resolved flag replace the lifecycle's; its
   direction, language and customer replace them when given. Absent ``wait_s`` is derived
   (answered_at − offered_at, or ended_at − offered_at when abandoned or timed out), absent

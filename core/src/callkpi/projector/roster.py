@@ -1,6 +1,6 @@
 """The agent dimension (``dim_agent``) from agent.joined / agent.left / agent.updated.
 
-For each of name, team and site the latest event (by time, then id) that sets it wins.
+For each of name, team and site the latest event (in timeline order) that sets it wins.
 ``joined_at`` is the latest join; ``left_at`` the latest leave, unless the agent joined
 again after it (then None: a rejoined agent is current).
 """

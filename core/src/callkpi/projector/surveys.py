@@ -13,7 +13,7 @@ batch), never patched. The rules, over a survey's events in (time, type rank, id
   opt-out is never undone).
 * ``responses``: the instruments answered; ``first_response_at`` the earliest answer.
 * Local buckets of ``scheduled_at`` (else of the survey's earliest event).
-* One response row per instrument: the latest answer (by time, then id) wins; ``comment``
+* One response row per instrument: the latest answer (in timeline order) wins; ``comment``
   is its ``data.text``; local buckets of its time. A response is *followed up* at the
   earliest ``case.opened`` of the same contact at or after it (closing the loop with a
   detractor is opening a case for them); ``followup_s`` is the time that took.
@@ -161,7 +161,7 @@ def _identity(entries: list[Entry]) -> dict[str, Any]:
 
 
 def _latest_answers(entries: list[Entry]) -> dict[str, Entry]:
-    # entries are in (time, rank, id) order, so the last answer per instrument wins
+    # entries are in timeline order (time, rank, tie, id), so the last answer per instrument wins
     return {e.data["instrument"]: e for e in entries if e.type == "survey.response_received"}
 
 

@@ -177,7 +177,7 @@ class Ingestor:
             "queue": event.queue,
             "channel": event.channel,
             "body": serialised.decode(),
-            "content_hash": hashlib.sha256(serialised).hexdigest(),
+            "content_hash": _content_hash(body, serialised),
             "received_at": now,
         }
         return item
@@ -318,6 +318,17 @@ def _as_stored(event: Envelope, body: dict[str, Any]) -> Envelope:
     hashed = {"customer": None, "customer_hmac": body["data"]["customer_hmac"]}
     data = event.data.model_copy(update=hashed)
     return event.model_copy(update={"data": data})
+
+
+def _content_hash(body: dict[str, Any], serialised: bytes) -> str:
+    """What says whether a re-sent id is the same event: its body without ``sequence``. The
+    sequence is where the event sat in one input (a line's offset), so the same line in a
+    copied or concatenated file — or an at-least-once redelivery — is a duplicate, not a
+    conflict; the stored sequence is the first one received. Without a sequence, the hash is
+    the body's, as it always was."""
+    if "sequence" not in body:
+        return hashlib.sha256(serialised).hexdigest()
+    return hashlib.sha256(orjson.dumps({k: v for k, v in body.items() if k != "sequence"})).hexdigest()
 
 
 def quarantine_row(
