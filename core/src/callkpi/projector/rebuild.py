@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, delete, select
 from ..store.centres import CentreConfig
 from ..store.tables import (
     AgentDimension,
+    AgentHistory,
     AgentIntervalFact,
     CaseFact,
     ContactFact,
@@ -42,6 +43,7 @@ FACT_TABLES = (
     ScheduleSegment.__table__,
     AgentIntervalFact.__table__,
     AgentDimension.__table__,
+    AgentHistory.__table__,
     SurveyFact.__table__,
     SurveyResponseFact.__table__,
     CaseFact.__table__,
