@@ -3,9 +3,9 @@
 A fact table ``t`` lives under ``<directory>/t/centre=<c>/month=<yyyy-mm>/data.parquet``
 (hive partitioning; the month is the local month of the row's ``local_date``), so DuckDB
 reads only the partitions a report's centre filter can touch. A table without local dates
-(``dim_agent``, ``dim_agent_history``) is one file, ``<directory>/dim_agent/data.parquet``. Files keep every
-column of their table, ``centre`` included; timestamps are UTC instants, dates plain
-dates, flags booleans.
+(``dim_agent``, ``dim_agent_history``) is one file, ``<directory>/<table>/data.parquet``.
+Files keep every column of their table, ``centre`` included; timestamps are UTC instants,
+dates plain dates, flags booleans.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, String, Table
 from sqlalchemy.types import TypeEngine
 
-from ..kpi.facts import AGENT_DIMENSION, AGENT_HISTORY, FACT_TABLES
+from ..kpi.facts import AGENT_DIMENSION, FACT_TABLES
 
 DATA_FILE = "data.parquet"
 PARTITION_DAY = "local_date"
@@ -61,8 +61,7 @@ def snapshot_tables() -> tuple[list[Table], list[Table]]:
     """The store tables the engine reads: (partitioned fact tables, whole tables such as
     ``dim_agent``). Several KPI fact names may read one table; it is kept once."""
     tables = {fact.table.name: fact.table for fact in FACT_TABLES.values()}
-    for dimension in (AGENT_DIMENSION, AGENT_HISTORY):  # team and site joins read the history
-        tables.setdefault(dimension.name, dimension)
+    tables.setdefault(AGENT_DIMENSION.name, AGENT_DIMENSION)
     partitioned = [table for table in tables.values() if PARTITION_DAY in table.c]
     return partitioned, [table for table in tables.values() if PARTITION_DAY not in table.c]
 
