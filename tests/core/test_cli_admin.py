@@ -126,3 +126,21 @@ def test_schema_of_unknown_type_suggests_the_nearest(database: str):
         "TYPE = 'contact.ofered': not a registered event type — did you mean 'contact.offered'?"
         in one_red_line(result)
     )
+
+
+def test_centre_survey_agent_policy_is_stored_in_the_centre_settings(run: Run, database: str):
+    from callkpi.store.centres import load_centres
+
+    result = run("centre", "survey-agent-policy", "default", "longest")
+    assert result.exit_code == 0, result.output
+    assert "survey answers go to the longest agent" in result.output
+    store = Store.open(database)
+    with store.transaction() as connection:
+        assert load_centres(connection)["default"].settings.survey_agent_policy == "longest"
+    store.dispose()
+    assert "POLICY = 'loudest': expected one of last, first, longest" in one_red_line(
+        run("centre", "survey-agent-policy", "default", "loudest")
+    )
+    assert "NAME = 'nowhere': no such centre" in one_red_line(
+        run("centre", "survey-agent-policy", "nowhere", "first")
+    )

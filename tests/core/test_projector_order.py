@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from callkpi.connectors import RawEvent, sequence
+from callkpi.kpi import ReportRequest, run_report
 from callkpi.projector import rebuild, refresh_open_time
 from callkpi.store.centres import CentreSettings, add_centre, load_centres
 from callkpi.store.tables import (
     AgentDimension,
+    AgentHistory,
     AgentIntervalFact,
     AgentOpenEpisode,
     AgentOpenIntervalFact,
@@ -27,6 +29,8 @@ from callkpi.store.tables import (
     ContactFact,
     ScheduleSegment,
     StoredEvent,
+    SurveyFact,
+    SurveyResponseFact,
 )
 from callkpi.testing import event_factory
 
@@ -288,3 +292,78 @@ def read_facts(store) -> list[list[dict]]:
             ]
             for table in FACT_TABLES
         ]
+
+
+HISTORY_TABLES = (AgentHistory, AgentDimension, ContactFact, SurveyFact, SurveyResponseFact)
+
+
+@st.composite
+def attribute_history(draw) -> list[dict]:
+    """An agent's joins, moves and leaves at any times, its contacts, and survey answers that
+    name only their contact: the history and the attribution they fold into."""
+    make = event_factory(f"h{draw(st.integers(0, 10**6))}")
+    ams = {"centre": "ams"}
+    events = []
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["agent.joined", "agent.updated", "agent.left"]))
+        data = {} if kind == "agent.left" else {
+            "team": draw(st.sampled_from(["red", "blue", "green"])),
+            "site": draw(st.sampled_from(["north", "south"])),
+        }
+        events.append(make(kind, when(draw(minutes)), data, agentid="a1", **ams))
+    for contactid in ("c1", "c2", "c3")[: draw(st.integers(1, 3))]:
+        offered = draw(minutes)
+        answered = offered + draw(st.integers(0, 5))
+        events += [
+            make("contact.offered", when(offered), contactid=contactid, queue="q", **ams),
+            make("contact.answered", when(answered), agentid="a1", contactid=contactid, queue="q", **ams),
+        ]
+        if draw(st.booleans()):
+            data = {"surveyid": f"s-{contactid}", "instrument": "csat", "scale": "1-5", "score": 4}
+            events.append(make("survey.response_received", when(answered + 30), data, contactid=contactid, **ams))
+    return events
+
+
+def read_tables(store, tables) -> list[list[dict]]:
+    with store.transaction() as connection:
+        return [
+            [
+                dict(row)
+                for row in connection.execute(
+                    select(table.__table__).order_by(*table.__table__.primary_key)
+                ).mappings()
+            ]
+            for table in tables
+        ]
+
+
+def answered_by_team(store) -> dict:
+    request = ReportRequest(("answered", "csat"), BASE.date(), BASE.date() + timedelta(days=1), ("team", "site"))
+    report = run_report(store, request)
+    return {
+        tuple(row.dimensions.values()): (row["answered"], row.values["csat"].n) for row in report.rows
+    }
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=attribute_history(), data=st.data())
+def test_attribute_history_and_survey_attribution_are_order_independent(sqlite_ingestor, events, data):
+    store, ingestor = sqlite_ingestor
+    resent = data.draw(st.lists(st.sampled_from(events), max_size=3))
+    stream = data.draw(st.permutations(events + resent))
+    cut = data.draw(st.integers(0, len(stream)))
+    results = []
+    for batches in ([sorted(events, key=lambda e: (e["time"], e["id"]))], [stream[:cut], stream[cut:]]):
+        with store.transaction() as connection:
+            for table in (StoredEvent, *HISTORY_TABLES):
+                connection.execute(delete(table.__table__))
+        for batch in batches:
+            ingestor.ingest_batch([RawEvent(json.dumps(event), "test") for event in batch])
+        results.append((read_tables(store, HISTORY_TABLES), answered_by_team(store)))
+    assert results[1] == results[0]
+    history = results[0][0][0]
+    # versions of one agent follow each other without gaps or overlaps
+    assert [v["valid_to"] for v in history[:-1]] == [v["valid_from"] for v in history[1:]]
+    assert history[0]["valid_from"] is None and history[-1]["valid_to"] is None

@@ -73,7 +73,8 @@ def test_a_survey_and_its_answers_whatever_the_arrival_order(store, ingestor, ma
     ingest(ingestor, *([event] for event in reversed(events)))
     (survey,) = rows(store, SurveyFact)
     assert survey["contactid"] == "c1" and survey["agentid"] == "a1" and survey["queue"] == "sales"
-    assert (survey["channel"], survey["language"]) == ("sms", "nl")
+    # the survey went by SMS; no contact fact (and no envelope channel): no contact channel
+    assert (survey["survey_channel"], survey["channel"], survey["language"]) == ("sms", None, "nl")
     assert survey["scheduled_at"] == utc("09:58:00")
     assert survey["sent_at"] == utc("10:01:00") and survey["delivered_at"] == utc("10:02:00")
     assert survey["failed_at"] is None and survey["expired_at"] is None
@@ -91,7 +92,7 @@ def test_a_survey_and_its_answers_whatever_the_arrival_order(store, ingestor, ma
     assert answers["csat"]["followed_up_at"] == utc("10:07:30")
     assert answers["comment"]["followed_up_at"] is None
     assert answers["comment"]["comment"] == "slow" and answers["comment"]["score"] is None
-    assert nps["language"] == "nl" and nps["channel"] == "sms" and nps["agentid"] == "a1"
+    assert nps["language"] == "nl" and nps["survey_channel"] == "sms" and nps["agentid"] == "a1"
     assert nps["local_interval"] == 600  # 10:07 → the 10:00 interval
 
 

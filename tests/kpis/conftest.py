@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from callkpi.kpi import KpiRegistry
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
-from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact
+from callkpi.store.tables import AgentDimension, AgentHistory, AgentIntervalFact, ContactFact
 
 Insert = Callable[..., None]
 
@@ -27,6 +27,7 @@ def insert_facts(store) -> Insert:
                 (ContactFact, contacts),
                 (AgentIntervalFact, intervals),
                 (AgentDimension, agents),
+                (AgentHistory, [always(agent) for agent in agents]),
             ):
                 for row in (
                     rows
@@ -34,6 +35,12 @@ def insert_facts(store) -> Insert:
                     connection.execute(insert(table.__table__).values(**row))
 
     return insert_rows
+
+
+def always(agent: dict) -> dict:
+    """The one history version of a ``dim_agent`` row: its team and site at every time."""
+    attributes = {key: agent.get(key) for key in ("name", "team", "site")}
+    return {"centre": agent["centre"], "agentid": agent["agentid"], "seq": 0, "employed": True, **attributes}
 
 
 @pytest.fixture(scope="session")

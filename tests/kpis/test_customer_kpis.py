@@ -198,10 +198,10 @@ class TestSurveyResponseRate(StandardKpiTests):
 
 def test_response_rate_per_channel_and_language(store, ingestor, make_event):
     ingestor.ingest_batch([RawEvent(e, "rate") for e in delivery_timeline(make_event)])
-    request = ReportRequest(("survey_response_rate",), DAY, DAY, group_by=("channel", "language"))
+    request = ReportRequest(("survey_response_rate",), DAY, DAY, group_by=("survey_channel", "language"))
     report = run_report(store, request)
-    assert report.row(channel="sms", language="nl")["survey_response_rate"] == 50.0  # s1 of s1, s2
-    assert report.row(channel="web", language="en")["survey_response_rate"] == 100.0  # s3
+    assert report.row(survey_channel="sms", language="nl")["survey_response_rate"] == 50.0  # s1 of s1, s2
+    assert report.row(survey_channel="web", language="en")["survey_response_rate"] == 100.0  # s3
 
 
 def followup_timeline(make):

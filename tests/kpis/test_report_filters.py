@@ -109,7 +109,10 @@ def test_a_kpi_whose_facts_lack_the_dimension_is_an_error(store, facts, standard
 @pytest.mark.parametrize(
     ("filters", "message"),
     [
-        ({"date": ("2026-01-05",)}, "filters: 'date'; expected one of queue, channel, direction, agent, team, site"),
+        (
+            {"date": ("2026-01-05",)},
+            "filters: 'date'; expected one of queue, channel, survey_channel, direction, agent, team, site",
+        ),
         ({"queue": ()}, "filters['queue'] = (); expected a non-empty tuple of texts"),
         ({"queue": "sales"}, "filters['queue'] = 'sales'; expected a non-empty tuple of texts"),
         ({"agent": (1,)}, "filters['agent'] = (1,); expected a non-empty tuple of texts"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from kpi_timeline import T0, StandardKpiTests, abandoned, at
 
 from callkpi.connectors import RawEvent
@@ -81,8 +82,44 @@ def test_censored_contacts_are_reported_beside_fcr(store, ingestor, make_event):
     request = ReportRequest(("fcr", "repeat_contact_rate"), date(2026, 1, 5), date(2026, 1, 5))
     (row,) = run_report(store, request).rows
     # r4 was offered within 72 h of the end of the data; z9 is on 01-08, outside the day
-    assert row.values["fcr"].details == {"censored": 1}
-    assert row.values["repeat_contact_rate"].details == {"censored": 1}
+    assert row.values["fcr"].details == {"censored": 1, "unidentified": 0}
+    assert row.values["repeat_contact_rate"].details == {"censored": 1, "unidentified": 0}
+
+
+
+def unidentified_calls(make, *cids_and_starts):
+    """Answered contacts without a customer number: no identity to see them again by."""
+    return [
+        event
+        for cid, start in cids_and_starts
+        for event in contact_timeline(make, cid, at(start), wait_s=5, talk_s=60)
+    ]
+
+
+def test_fcr_without_any_customer_identity_is_no_data(store, ingestor, make_event):
+    # u1 09:00, u2 09:05, u3 09:10, all answered, none with a number: nothing can be watched
+    # for a repeat, so fcr is no data (it used to report 3 ÷ 3 = 100 %), n = 0, unidentified 3
+    events = unidentified_calls(make_event, ("u1", 0), ("u2", 300), ("u3", 600))
+    ingestor.ingest_batch([RawEvent(e, "fcr") for e in events])
+    request = ReportRequest(("fcr", "repeat_contact_rate"), date(2026, 1, 5), date(2026, 1, 5))
+    (row,) = run_report(store, request).rows
+    for kpi in ("fcr", "repeat_contact_rate"):
+        assert row.values[kpi].value is None
+        assert row.values[kpi].n == 0
+        assert row.values[kpi].details == {"censored": 0, "unidentified": 3}
+
+
+def test_unidentified_contacts_are_a_detail_beside_fcr(store, ingestor, make_event):
+    # the FCR timeline plus u1 09:15 and u2 09:20 without a number: they are neither watched
+    # nor repeated, so fcr stays 2 ÷ 3 = 66.67 % (counted as watched and unrepeated they would
+    # make it 4 ÷ 5 = 80 %), n = 3, and the detail says 2 were unidentified
+    events = [*fcr_timeline(make_event), *unidentified_calls(make_event, ("u1", 900), ("u2", 1200))]
+    ingestor.ingest_batch([RawEvent(e, "fcr") for e in events])
+    request = ReportRequest(("fcr",), date(2026, 1, 5), date(2026, 1, 5))
+    (row,) = run_report(store, request).rows
+    assert row.values["fcr"].value == pytest.approx(200 / 3)
+    assert row.values["fcr"].n == 3
+    assert row.values["fcr"].details == {"censored": 1, "unidentified": 2}
 
 
 def case_timeline(make):

@@ -70,7 +70,7 @@ def test_in_process_flush_ingests_once_and_projects_the_survey(gateway_store, ga
         state.store.dispose()
     ids, fact, unflushed = stored(gateway_store, queued)
     assert ids == [f"{queued}:scheduled", f"{queued}:sent", f"{queued}:delivered"]
-    assert (fact["contactid"], fact["agentid"], fact["queue"], fact["channel"]) == ("c-1", "a-1", "sales", "sms")
+    assert (fact["contactid"], fact["agentid"], fact["queue"], fact["survey_channel"]) == ("c-1", "a-1", "sales", "sms")
     assert (fact["scheduled_at"], fact["sent_at"], fact["delivered_at"]) == (
         T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2))
     assert unflushed == 0

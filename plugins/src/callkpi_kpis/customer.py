@@ -184,7 +184,8 @@ SURVEY_RESPONSE_RATE = Kpi(
     higher_is_better=True,
     definition=(
         "Delivered surveys with at least one answer as a share of the surveys delivered, by "
-        "the local buckets of their scheduling; group by channel (sms, web) and language."
+        "the local buckets of their scheduling; group by survey_channel (sms, web), by the "
+        "contact's channel (voice, chat …) and by language."
     ),
     fact="fact_survey",
     measures=(

@@ -5,7 +5,10 @@ customer's next contact (``next_contact_gap_s``, from the projector). A contact 
 less than ``window_h`` before the *end of the data* — the latest ``offered_at`` of the
 report's centre, which the engine reads with one small query — has not been watched for
 the whole window yet: it is **censored**, counted in the ``censored`` detail and neither
-resolved nor repeated. The sample ``n`` is the answered contacts that were watched.
+resolved nor repeated. A contact without a customer identity (no caller number, so no
+``customer_hmac``) cannot be seen again: it is neither watched nor censored but counted in
+the ``unidentified`` detail, and a group with no identified contact is *no data*, never
+100 %. The sample ``n`` is the identified answered contacts that were watched.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from callkpi.kpi.model import PERIOD_END, PERIOD_END_EPOCH, DataEnd, Values, div
 from .measures import IS_ANSWERED
 
 WINDOW = Parameter("window_h", 72, "Hours a contact is watched for the customer's next contact.")
-WATCHED = (IS_ANSWERED, ("offered_at", "<=", DataEnd(Param("window_h"))))
+IDENTIFIED = ("customer_hmac", "not null")
+WATCHED = (IS_ANSWERED, IDENTIFIED, ("offered_at", "<=", DataEnd(Param("window_h"))))
 REPEATED_IN_WINDOW = ("next_contact_gap_s", "<=", Param("window_h", 3600))
 FLAG_TRUE, FLAG_FALSE = ("resolved", "==", True), ("resolved", "==", False)
 
 OBSERVED = Measure("observed", "count", filter=WATCHED)
 CENSORED = Measure(
-    "censored", "count", filter=(IS_ANSWERED, ("offered_at", ">", DataEnd(Param("window_h"))))
+    "censored",
+    "count",
+    filter=(IS_ANSWERED, IDENTIFIED, ("offered_at", ">", DataEnd(Param("window_h")))),
 )
+UNIDENTIFIED = Measure("unidentified", "count", filter=(IS_ANSWERED, ("customer_hmac", "is null")))
 REPEATED = Measure("repeated", "count", filter=(*WATCHED, REPEATED_IN_WINDOW))
 FLAGGED_FALSE = Measure("flagged_false", "count", filter=(*WATCHED, FLAG_FALSE))
 FLAGGED_FALSE_REPEATED = Measure(
@@ -67,20 +74,23 @@ FCR = Kpi(
         "window_h hours, as a share of the answered contacts watched for the whole window. "
         "Contacts offered within window_h of the end of the data (the latest offered "
         "contact of the centre) are censored: reported in the detail 'censored', neither "
-        "resolved nor repeated. Variants: disposition (the agent's wrap-up said resolved, of "
-        "the contacts with a wrap-up flag), survey (the customer answered yes to the "
+        "resolved nor repeated. Contacts without a customer identity (no caller number) "
+        "cannot be seen again: they are neither watched nor censored but reported in the "
+        "detail 'unidentified'; with none identified the group has no data. Variants: "
+        "disposition (the agent's wrap-up said resolved, of the contacts with a wrap-up "
+        "flag), survey (the customer answered yes to the "
         "'resolved' question, by the time of the answer), combined (no repeat and the "
         "wrap-up did not say unresolved; the survey answer lives on another fact, so it is "
         "not part of it) and agreement (the share of flagged contacts where the repeat "
         "signal and the wrap-up flag agree)."
     ),
     fact="fact_contact",
-    measures=(OBSERVED, REPEATED, CENSORED),
+    measures=(OBSERVED, REPEATED, CENSORED, UNIDENTIFIED),
     formula=_not_repeated,
     parameters=(WINDOW,),
     default_variant="repeat_contact",
     sample="observed",
-    details={"censored": value_of("censored")},
+    details={"censored": value_of("censored"), "unidentified": value_of("unidentified")},
     variants=(
         Variant(
             "disposition",
@@ -132,14 +142,15 @@ REPEAT_CONTACT_RATE = Kpi(
     definition=(
         "Answered contacts followed by another contact from the same customer within "
         "window_h hours, as a share of the answered contacts watched for the whole window: "
-        "1 − fcr. Contacts near the end of the data are censored as for fcr."
+        "1 − fcr. Contacts near the end of the data are censored, and contacts without a "
+        "customer identity left out (detail 'unidentified'), as for fcr."
     ),
     fact="fact_contact",
-    measures=(OBSERVED, REPEATED, CENSORED),
+    measures=(OBSERVED, REPEATED, CENSORED, UNIDENTIFIED),
     formula=percent_of("repeated", "observed"),
     parameters=(WINDOW,),
     sample="observed",
-    details={"censored": value_of("censored")},
+    details={"censored": value_of("censored"), "unidentified": value_of("unidentified")},
 )
 
 

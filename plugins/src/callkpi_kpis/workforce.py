@@ -195,6 +195,8 @@ forecast_accuracy = Kpi(
     ),
 )
 
+EMPLOYED = ("employed", "==", True)
+
 agent_turnover = Kpi(
     "agent_turnover",
     "Agent turnover",
@@ -202,37 +204,41 @@ agent_turnover = Kpi(
     False,
     "Agents who left in the period ÷ average headcount × 100, the average headcount being the "
     "mean of the headcounts at the period's start and end (local midnight of the centre). An "
-    "agent counts from agent.joined (or always, when no join is known) to agent.left. It reads "
-    "the agent dimension, which keeps one join and one leave per agent: an agent who left and "
-    "joined again is current and their earlier leave is not counted. Group it by centre, team or "
-    "site only.",
-    "dim_agent",
+    "agent counts from agent.joined (or always, when no join is known) to agent.left; each join "
+    "and each leave counts at its own time, so an agent who left and came back counts in both "
+    "stretches, and a join re-sent while employed changes nothing. It reads the agent history, "
+    "so grouped by team or site an agent counts in the team they were in at each moment (a "
+    "leave in the team they left from). Group it by centre, team or site only.",
+    "dim_agent_history",
     (
-        Measure("agents", "count"),
+        Measure("agents", "count_distinct", "agentid"),
         Measure(
             "left", "count", filter=(("left_at", ">=", PERIOD_START), ("left_at", "<", PERIOD_END))
         ),
-        Measure("joined_from_start", "count", filter=(("joined_at", ">=", PERIOD_START),)),
-        Measure("left_before_start", "count", filter=(("left_at", "<", PERIOD_START),)),
-        Measure("joined_from_end", "count", filter=(("joined_at", ">=", PERIOD_END),)),
-        Measure("left_before_end", "count", filter=(("left_at", "<", PERIOD_END),)),
+        Measure("employed_versions", "count", filter=(EMPLOYED,)),
+        Measure("from_start", "count", filter=(EMPLOYED, ("valid_from", ">=", PERIOD_START))),
+        Measure("ended_before_start", "count", filter=(EMPLOYED, ("valid_to", "<", PERIOD_START))),
+        Measure("from_end", "count", filter=(EMPLOYED, ("valid_from", ">=", PERIOD_END))),
+        Measure("ended_before_end", "count", filter=(EMPLOYED, ("valid_to", "<", PERIOD_END))),
     ),
     columnar(lambda m, p: percent(m["left"], _average_headcount(m))),
     sample="agents",
     details={
-        "headcount_start": lambda m, p: (
-            m["agents"] - m["joined_from_start"] - m["left_before_start"]
-        ),
-        "headcount_end": lambda m, p: m["agents"] - m["joined_from_end"] - m["left_before_end"],
+        "headcount_start": lambda m, p: _headcount(m, "start"),
+        "headcount_end": lambda m, p: _headcount(m, "end"),
         "left": lambda m, p: m["left"],
     },
 )
 
 
+def _headcount(m: Values, edge: str) -> float:
+    """Employed versions covering the moment: all of them but those that start at or after
+    it and those that ended before it (None bounds compare false: open ends cover it)."""
+    return m["employed_versions"] - m[f"from_{edge}"] - m[f"ended_before_{edge}"]
+
+
 def _average_headcount(m: Values) -> float:
-    at_start = m["agents"] - m["joined_from_start"] - m["left_before_start"]
-    at_end = m["agents"] - m["joined_from_end"] - m["left_before_end"]
-    return (at_start + at_end) / 2
+    return (_headcount(m, "start") + _headcount(m, "end")) / 2
 
 
 KPIS = (

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from ..events.envelope import CENTRE_PATTERN
+from ..projector.survey_attribution import POLICIES
 from ..store.centres import CentreSettings, add_centre, load_centres, validate_timezone
 from .runtime import DatabaseOption, UserError, opened_store, out, settings_for
 
@@ -40,6 +41,30 @@ def add(
         settings = settings.model_copy(update={"phone_region": phone_region})
         add_centre(connection, name, timezone, settings)
     out().print(f"{'Updated' if existing else 'Added'} centre {name} ({timezone}).")
+
+
+@app.command("survey-agent-policy")
+def survey_agent_policy(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The centre.")],
+    policy: Annotated[
+        str,
+        typer.Argument(
+            metavar="POLICY", help="Credit a contact's survey answers to its last, first or longest agent."
+        ),
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Set which agent of a contact its survey answers are credited to (default: last).
+    Surveys projected from now on follow it; `callkpi rebuild` re-attributes the stored ones."""
+    if policy not in POLICIES:
+        raise UserError(f"POLICY = {policy!r}: expected one of {', '.join(POLICIES)}")
+    with opened_store(settings_for(database)) as store, store.transaction() as connection:
+        existing = load_centres(connection).get(name)
+        if existing is None:
+            raise UserError(f"NAME = {name!r}: no such centre; add it with `callkpi centre add`")
+        settings = existing.settings.model_copy(update={"survey_agent_policy": policy})
+        add_centre(connection, name, existing.timezone, settings)
+    out().print(f"Centre {name}: survey answers go to the {policy} agent of their contact.")
 
 
 def check_name(name: str) -> None:

@@ -127,7 +127,7 @@ def compile_query(
     """One ``SELECT <dimensions>, <measures> … GROUP BY <dimensions>`` over ``fact``.
 
     Columns are labelled by dimension name and ``m0``, ``m1`` … in ``measures`` order;
-    ``period.filters`` become ``WHERE <dimension> IN (…)`` (team and site join ``dim_agent``).
+    ``period.filters`` become ``WHERE <dimension> IN (…)`` (team and site join ``dim_agent_history``).
     When measures filter on the fact's category columns, see :func:`_by_category`.
     """
     table = FACT_TABLES[fact]

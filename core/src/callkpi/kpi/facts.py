@@ -2,9 +2,10 @@
 
 Dimensions are the names of DESIGN's "Dimensions": a report asks for ``team`` or
 ``interval30`` and this module turns that into a column expression of the fact table
-(``team`` and ``site`` come from ``dim_agent``, joined on centre and agent). Only
-portable SQL is used here (no date functions, no integer division), so the same
-compiled query runs on SQLite, PostgreSQL and DuckDB.
+(``team`` and ``site`` come from ``dim_agent_history``: the version of the fact's agent
+valid at the fact's own time, see :attr:`FactTable.agent_time`). Only portable SQL is
+used here (no date functions, no integer division), so the same compiled query runs on
+SQLite, PostgreSQL and DuckDB.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
-from sqlalchemy import ColumnElement, FromClause, Table, literal, literal_column, select, union_all
+from sqlalchemy import ColumnElement, FromClause, Table, func, literal, literal_column, select, union_all
 
 from ..store.tables import (
     AgentDimension,
+    AgentHistory,
     AgentIntervalFact,
     AgentOpenIntervalFact,
     CaseFact,
@@ -31,12 +33,14 @@ from ..store.tables import (
 )
 
 AGENT_DIMENSION: Table = AgentDimension.__table__
+AGENT_HISTORY: Table = AgentHistory.__table__
 
 # dimension name → column of the fact table holding it
 _COLUMN_DIMENSIONS = {
     "centre": "centre",
     "queue": "queue",
     "channel": "channel",
+    "survey_channel": "survey_channel",
     "direction": "direction",
     "agent": "agentid",
     "date": "local_date",
@@ -63,6 +67,7 @@ DIMENSIONS: tuple[str, ...] = (
     "centre",
     "queue",
     "channel",
+    "survey_channel",
     "direction",
     "agent",
     "team",
@@ -134,6 +139,12 @@ class FactTable:
         )
         return union_all(closed, opened).subquery(f"{self.table.name}_with_open")
 
+    agent_time: tuple[str, ...] = ()
+    """For a table with ``agentid``: the time columns (the first one not null) at which a row
+    takes its agent's team and site from ``dim_agent_history``, so a row keeps the team its
+    agent was in at the time. A table without it cannot be grouped by team or site, unless
+    it has those columns itself. Declaring it is all a new agent fact needs."""
+
     @property
     def columns(self) -> frozenset[str]:
         return frozenset(self.rows.columns.keys())
@@ -145,7 +156,7 @@ class FactTable:
 
     def _supports(self, dimension: str) -> bool:
         if dimension in _AGENT_DIMENSIONS:
-            return "agentid" in self.columns
+            return dimension in self.columns or ("agentid" in self.columns and bool(self.agent_time))
         if dimension in _INTERVAL_DIMENSIONS:
             return "local_interval" in self.columns
         return _COLUMN_DIMENSIONS[dimension] in self.columns
@@ -153,7 +164,7 @@ class FactTable:
     def dimension(self, name: str) -> ColumnElement:
         """The expression for dimension ``name`` (which :attr:`dimensions` must contain)."""
         if name in _AGENT_DIMENSIONS:
-            return AGENT_DIMENSION.c[name]
+            return self.rows.c[name] if name in self.columns else AGENT_HISTORY.c[name]
         if name in _INTERVAL_DIMENSIONS:
             minutes = self.rows.c.local_interval
             # a literal, not a bound parameter: GROUP BY must repeat the select's expression exactly
@@ -170,34 +181,56 @@ class FactTable:
         return column.between(date_from, date_to)
 
     def source(self, dimensions: tuple[str, ...]) -> FromClause:
-        """The FROM clause: the fact table, joined to ``dim_agent`` for team or site."""
-        if not set(dimensions) & set(_AGENT_DIMENSIONS) or self.table is AGENT_DIMENSION:
-            return self.rows
-        condition = (AGENT_DIMENSION.c.centre == self.rows.c.centre) & (
-            AGENT_DIMENSION.c.agentid == self.rows.c.agentid
+        """The FROM clause: the fact table's rows (:attr:`rows`), joined for team or site to the
+        version of its agent's history valid at the row's :attr:`agent_time` (versions never
+        overlap, so a row meets at most one)."""
+        rows = self.rows
+        if not any(name in _AGENT_DIMENSIONS and name not in self.columns for name in dimensions):
+            return rows
+        history, moment = AGENT_HISTORY, self._agent_moment()
+        condition = (
+            (history.c.centre == rows.c.centre)
+            & (history.c.agentid == rows.c.agentid)
+            & (history.c.valid_from.is_(None) | (history.c.valid_from <= moment))
+            & (history.c.valid_to.is_(None) | (history.c.valid_to > moment))
         )
-        return self.rows.outerjoin(AGENT_DIMENSION, condition)
+        return rows.outerjoin(history, condition)
+
+    def _agent_moment(self) -> ColumnElement:
+        columns = [self.rows.c[name] for name in self.agent_time]
+        return columns[0] if len(columns) == 1 else func.coalesce(*columns)
 
 
 FACT_TABLES: dict[str, FactTable] = {
     fact.name: fact
     for fact in (
-        FactTable("fact_contact", ContactFact.__table__, categories=("outcome",)),
+        # a contact's agent is the one who answered it, at the answer
+        FactTable(
+            "fact_contact",
+            ContactFact.__table__,
+            categories=("outcome",),
+            agent_time=("answered_at", "offered_at"),
+        ),
         FactTable(
             "fact_agent_interval",
             AgentIntervalFact.__table__,
             open_rows=AgentOpenIntervalFact.__table__,
+            agent_time=("interval_start",),
         ),
-        FactTable("fact_survey", SurveyFact.__table__),
+        FactTable("fact_survey", SurveyFact.__table__, agent_time=("agent_at", "scheduled_at")),
         FactTable(
-            "fact_survey_response", SurveyResponseFact.__table__, categories=("instrument", "scale")
+            "fact_survey_response",
+            SurveyResponseFact.__table__,
+            categories=("instrument", "scale"),
+            agent_time=("agent_at", "responded_at"),
         ),
-        FactTable("fact_case", CaseFact.__table__),
-        FactTable("fact_case_backlog", CaseFact.__table__, period="up_to_end"),
-        FactTable("fact_qa_evaluation", QaEvaluationFact.__table__),
-        FactTable("fact_sale", SaleFact.__table__),
+        FactTable("fact_case", CaseFact.__table__, agent_time=("opened_at",)),
+        FactTable("fact_case_backlog", CaseFact.__table__, period="up_to_end", agent_time=("opened_at",)),
+        FactTable("fact_qa_evaluation", QaEvaluationFact.__table__, agent_time=("evaluated_at",)),
+        FactTable("fact_sale", SaleFact.__table__, agent_time=("sold_at",)),
         FactTable("fact_forecast_interval", ForecastIntervalFact.__table__),
         FactTable("dim_agent", AGENT_DIMENSION, period="none"),
+        FactTable("dim_agent_history", AGENT_HISTORY, period="none"),
     )
 }
 """Fact tables by name. The work that adds a fact table (surveys, cases …) adds it here."""

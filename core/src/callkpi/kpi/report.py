@@ -11,6 +11,7 @@ from typing import Any, Literal
 FILTER_DIMENSIONS: tuple[str, ...] = (
     "queue",
     "channel",
+    "survey_channel",
     "direction",
     "agent",
     "team",

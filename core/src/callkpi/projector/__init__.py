@@ -5,7 +5,8 @@ duplication and batching of the same events yields the same facts. Every contact
 agent a batch touches is therefore recomputed from all of its stored events, never
 patched. The rules live in the modules: ``contacts`` (fact_contact), ``gaps`` (the gap to
 the customer's next contact), ``agents`` and ``schedule`` (fact_agent_interval),
-``roster`` (dim_agent), ``surveys`` (fact_survey, fact_survey_response), ``business_facts``
+``roster`` (dim_agent_history, dim_agent), ``surveys`` and ``survey_attribution``
+(fact_survey, fact_survey_response), ``business_facts``
 (fact_case, fact_qa_evaluation, fact_sale), ``forecasts`` (fact_forecast_interval),
 ``buckets`` (local-time columns), ``open_episodes`` (agents' still-open episodes and each
 centre's data end).
@@ -27,7 +28,7 @@ from .forecasts import FORECAST_TYPE, is_forecast_event, project_forecasts
 from .open_episodes import advance_data_end, refresh_open_time
 from .rebuild import rebuild
 from .roster import is_roster_event, project_roster
-from .surveys import FOLLOW_UP, SURVEY_TYPES, is_survey_event, project_surveys
+from .surveys import FOLLOW_UP, SURVEY_TYPES, is_survey_event, project_surveys, reattribute_surveys
 
 __all__ = ["project", "rebuild", "refresh_open_time"]
 # Projections of their own: an event may feed one of these besides a contact (a sale with
@@ -54,6 +55,7 @@ def project(
         if contacts:
             written = project_contacts(connection, centre, contacts)
             contact_facts.update(((name, contactid), row) for contactid, row in written.items())
+            reattribute_surveys(connection, centre, list(written))
         advance_data_end(connection, name, (*contacts, *agents))
         if agents:
             project_agents(connection, centre, agents)

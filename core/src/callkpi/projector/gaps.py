@@ -3,6 +3,10 @@
 A contact's gap depends on its customer's other contacts, so whenever a batch adds or
 changes contacts, every contact of each customer involved (same centre, same
 ``customer_hmac``) is re-ranked by (offered_at, contactid): one query per batch.
+
+A contact without a customer identity (no ``customer_hmac``: no caller number) has no gap
+and is no one's next contact: it cannot be seen again, so the repeat-contact KPIs leave it
+out and report it as ``unidentified`` (``callkpi_kpis.resolution``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, delete, select
 from ..store.centres import CentreConfig
 from ..store.tables import (
     AgentDimension,
+    AgentHistory,
     AgentIntervalFact,
     AgentOpenEpisode,
     AgentOpenIntervalFact,
@@ -50,6 +51,7 @@ FACT_TABLES = (
     AgentOpenIntervalFact.__table__,
     CentreDataEnd.__table__,
     AgentDimension.__table__,
+    AgentHistory.__table__,
     SurveyFact.__table__,
     SurveyResponseFact.__table__,
     CaseFact.__table__,

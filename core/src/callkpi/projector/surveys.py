@@ -4,9 +4,12 @@ Every survey event but ``survey.opted_out`` carries its contact's id in the enve
 a survey is refolded from all stored survey events of its contact (one indexed query per
 batch), never patched. The rules, over a survey's events in (time, type rank, id) order:
 
-* ``contactid``, ``agentid`` and ``queue`` are the first ones any of its events carries;
-  ``channel`` (sms or web) the first one a scheduling or sending gives; ``language`` the
-  scheduling's, else the first response's.
+* ``contactid``, ``agentid``, ``queue`` and ``channel`` (the envelope's: the contact's
+  media) are the first ones any of its events carries; ``survey_channel`` (sms, web …) the
+  first one a scheduling or sending gives in its data; ``language`` the scheduling's, else
+  the first response's. Where the contact's fact row exists, its queue, channel, wait and
+  the agent of the centre's ``survey_agent_policy`` replace them
+  (``projector.survey_attribution``); surveys are refolded when their contact changes.
 * ``scheduled_at``, ``sent_at``, ``delivered_at``, ``failed_at``, ``expired_at``: the
   earliest event of each type. ``opted_out`` once any ``survey.opted_out`` names the survey;
   an opt-out without a contact id cannot be read back, so the stored flag is kept (an
@@ -30,8 +33,9 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ..store.centres import CentreConfig
-from ..store.tables import StoredEvent, SurveyFact, SurveyResponseFact
+from ..store.tables import ContactAttribution, StoredEvent, SurveyFact, SurveyResponseFact
 from .buckets import local_buckets
+from .survey_attribution import attribute, stored_contacts
 from .timeline import Entry, parse_time, timeline
 from .upsert import chunks, upsert
 
@@ -57,6 +61,7 @@ _FIRST_TIMES = {
 EVENTS = StoredEvent.__table__
 SURVEYS = SurveyFact.__table__
 RESPONSES = SurveyResponseFact.__table__
+ATTRIBUTION = tuple(ContactAttribution.model_fields)
 
 
 def is_survey_event(body: dict[str, Any]) -> bool:
@@ -74,7 +79,28 @@ def project_surveys(
     loose = [body for body in bodies if "contactid" not in body]
     known = _stored_contacts(connection, centre.name, [body["data"]["surveyid"] for body in loose])
     contactids = {body["contactid"] for body in bodies if "contactid" in body} | known
-    stored = _stored_events(connection, centre.name, sorted(contactids))
+    _refold(connection, centre, sorted(contactids), loose)
+
+
+def reattribute_surveys(connection: Connection, centre: CentreConfig, contactids: list[str]) -> None:
+    """Refold the surveys of ``contactids`` (contacts whose facts were just written): an
+    answer that arrived before its contact now takes the contact's queue and agent."""
+    surveyed: set[str] = set()
+    for chunk in chunks(sorted(contactids)):
+        query = select(SURVEYS.c.contactid).distinct().where(
+            SURVEYS.c.centre == centre.name, SURVEYS.c.contactid.in_(chunk)
+        )
+        surveyed.update(connection.execute(query).scalars())
+    if surveyed:
+        _refold(connection, centre, sorted(surveyed), [])
+
+
+def _refold(
+    connection: Connection, centre: CentreConfig, contactids: list[str], loose: list[dict[str, Any]]
+) -> None:
+    stored = _stored_events(connection, centre.name, contactids)
+    contacts = stored_contacts(connection, centre.name, contactids)
+    policy = centre.settings.survey_agent_policy
     surveys: dict[str, list[dict[str, Any]]] = defaultdict(list)
     follow_ups: dict[str, list[datetime]] = defaultdict(list)
     for body in [*stored, *loose]:
@@ -86,6 +112,9 @@ def project_surveys(
     survey_rows, response_rows = [], []
     for surveyid, events in surveys.items():
         row, responses = fold_survey(centre.name, surveyid, timeline(events, RANKS), centre.zone)
+        attribute(row, contacts.get(row["contactid"]), policy)
+        for response in responses:
+            response.update({key: row[key] for key in ATTRIBUTION})
         row["opted_out"] = row["opted_out"] or surveyid in opted_out
         _follow_up(responses, sorted(follow_ups.get(row["contactid"], ())))
         survey_rows.append(row)
@@ -154,8 +183,11 @@ def _identity(entries: list[Entry]) -> dict[str, Any]:
     return {
         "contactid": first(e.body.get("contactid") for e in entries),
         "agentid": first(e.body.get("agentid") for e in entries),
+        "agent_at": None,
         "queue": first(e.body.get("queue") for e in entries),
-        "channel": first(e.data.get("channel") for e in sent),
+        "channel": first(e.body.get("channel") for e in entries),
+        "wait_s": None,
+        "survey_channel": first(e.data.get("channel") for e in sent),
         "language": first(e.data.get("language") for e in [*scheduled, *answered]),
     }
 
@@ -167,8 +199,7 @@ def _latest_answers(entries: list[Entry]) -> dict[str, Entry]:
 
 def _response(survey: dict[str, Any], answer: Entry, zone: ZoneInfo) -> dict[str, Any]:
     return {
-        **{key: survey[key] for key in ("centre", "surveyid", "contactid", "agentid", "queue")},
-        "channel": survey["channel"],
+        **{key: survey[key] for key in ("centre", "surveyid", *ATTRIBUTION)},
         "language": answer.data.get("language") or survey["language"],
         "instrument": answer.data["instrument"],
         "scale": answer.data["scale"],

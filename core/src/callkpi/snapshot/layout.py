@@ -3,9 +3,9 @@
 A fact table ``t`` lives under ``<directory>/t/centre=<c>/month=<yyyy-mm>/data.parquet``
 (hive partitioning; the month is the local month of the row's ``local_date``), so DuckDB
 reads only the partitions a report's centre filter can touch. A table without local dates
-(``dim_agent``) is one file, ``<directory>/dim_agent/data.parquet``. Files keep every
-column of their table, ``centre`` included; timestamps are UTC instants, dates plain
-dates, flags booleans.
+(``dim_agent``, ``dim_agent_history``) is one file, ``<directory>/<table>/data.parquet``.
+Files keep every column of their table, ``centre`` included; timestamps are UTC instants,
+dates plain dates, flags booleans.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Running the engine's compiled KPI queries on a snapshot with DuckDB.
 
-Each fact table and ``dim_agent`` becomes a DuckDB view of the same name over its Parquet
+Each fact table, ``dim_agent`` and ``dim_agent_history`` becomes a DuckDB view of the same name over its Parquet
 files, with exactly the store table's columns (hive ``centre`` typed as text, the ``month``
 folder left out), so the engine's SQLAlchemy ``Select`` runs unchanged. It is compiled
 with the PostgreSQL dialect, whose SQL DuckDB speaks, with ``?`` parameters: values go to

@@ -63,6 +63,13 @@ class CentreSettings(BaseModel):
     alerts: AlertSettings = Field(
         default_factory=AlertSettings, description="Alert rules and the webhooks their changes are POSTed to."
     )
+    survey_agent_policy: Literal["last", "first", "longest"] = Field(
+        "last",
+        description=(
+            "Which agent of a contact its survey answers are credited to: the last to answer it, "
+            "the first, or the one who handled it longest (projector.survey_attribution)."
+        ),
+    )
 
 
 class CentreConfig(BaseModel):

@@ -234,7 +234,9 @@ class ScheduleSegment(SQLModel, table=True):
 
 
 class AgentDimension(SQLModel, table=True):
-    """The agent dimension: who the agent is and where they sit, now."""
+    """The agent dimension: who the agent is and where they sit, now. Reports attribute
+    facts through :class:`AgentHistory` instead, by the fact's own time; ``joined_at`` is
+    the start of the agent's current (or last) employment, ``left_at`` its end."""
 
     __tablename__ = "dim_agent"
 
@@ -247,17 +249,51 @@ class AgentDimension(SQLModel, table=True):
     left_at: datetime | None = None
 
 
-class SurveyFact(LocalBuckets, table=True):
+class AgentHistory(SQLModel, table=True):
+    """The agent's attributes as they were: one version per stretch of time between roster
+    events that changed something (``projector.roster``). Versions of an agent never overlap;
+    ``valid_from`` None is "since always", ``valid_to`` None "still". Reports give a fact the
+    team and site of the version its agent had at the fact's time (``kpi.facts``)."""
+
+    __tablename__ = "dim_agent_history"
+
+    centre: str = Field(primary_key=True, max_length=64)
+    agentid: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True, description="The version's place in the agent's history, from 0.")
+    valid_from: datetime | None = Field(default=None, description="Inclusive; None: before any roster event.")
+    valid_to: datetime | None = Field(default=None, description="Exclusive; None: the current version.")
+    name: str | None = Field(default=None, max_length=128)
+    team: str | None = Field(default=None, max_length=128)
+    site: str | None = Field(default=None, max_length=128)
+    employed: bool = Field(description="Between an agent.joined and the next agent.left.")
+    joined_at: datetime | None = Field(default=None, description="valid_from, when a join began this version.")
+    left_at: datetime | None = Field(default=None, description="valid_from, when a leave began this version.")
+
+
+class ContactAttribution(SQLModel):
+    """What a survey takes from the contact it is about (``projector.survey_attribution``):
+    the contact's queue, channel and wait, and the agent the centre's policy picks, with the
+    time that agent answered (when the agent's team is looked up)."""
+
+    contactid: str | None = Field(default=None, max_length=128)
+    agentid: str | None = Field(default=None, max_length=128)
+    agent_at: datetime | None = Field(default=None, description="When the attributed agent answered.")
+    queue: str | None = Field(default=None, max_length=128)
+    channel: str | None = Field(default=None, max_length=16, description="The contact's channel.")
+    wait_s: float | None = Field(default=None, description="The contact's wait.")
+    survey_channel: str | None = Field(
+        default=None, max_length=16, description="The survey's own channel: sms, web …"
+    )
+
+
+class SurveyFact(ContactAttribution, LocalBuckets, table=True):
     """One row per survey, from its survey.* events; local buckets of the scheduling time."""
 
     __tablename__ = "fact_survey"
+    __table_args__ = (Index("ix_fact_survey_contact", "centre", "contactid"),)
 
     centre: str = Field(primary_key=True, max_length=64)
     surveyid: str = Field(primary_key=True, max_length=128)
-    contactid: str | None = Field(default=None, max_length=128)
-    agentid: str | None = Field(default=None, max_length=128)
-    queue: str | None = Field(default=None, max_length=128)
-    channel: str | None = Field(default=None, max_length=16, description="Survey channel: sms or web.")
     language: str | None = Field(default=None, max_length=35)
     scheduled_at: datetime | None = None
     sent_at: datetime | None = None
@@ -269,7 +305,7 @@ class SurveyFact(LocalBuckets, table=True):
     first_response_at: datetime | None = None
 
 
-class SurveyResponseFact(LocalBuckets, table=True):
+class SurveyResponseFact(ContactAttribution, LocalBuckets, table=True):
     """One answer per survey and instrument (a later answer to the same question wins);
     local buckets of the response time."""
 
@@ -278,10 +314,6 @@ class SurveyResponseFact(LocalBuckets, table=True):
     centre: str = Field(primary_key=True, max_length=64)
     surveyid: str = Field(primary_key=True, max_length=128)
     instrument: str = Field(primary_key=True, max_length=16)
-    contactid: str | None = Field(default=None, max_length=128)
-    agentid: str | None = Field(default=None, max_length=128)
-    queue: str | None = Field(default=None, max_length=128)
-    channel: str | None = Field(default=None, max_length=16, description="Survey channel: sms or web.")
     language: str | None = Field(default=None, max_length=35)
     scale: str = Field(max_length=8)
     score: float | None = None

@@ -61,7 +61,8 @@ class ReportQuery(BaseModel):
     centre: str | None = Field(None, description="None: the API key's centre, the only one it may read.")
     engine: Literal["sql", "duckdb"] = "sql"
     queue: list[str] = Field([], description="Keep these queues only.")
-    channel: list[str] = Field([], description="Keep these channels only.")
+    channel: list[str] = Field([], description="Keep these channels (the contacts' media) only.")
+    survey_channel: list[str] = Field([], description="Keep these survey channels (sms, web …) only.")
     direction: list[str] = Field([], description="Keep these directions only.")
     agent: list[str] = Field([], description="Keep these agents only.")
     team: list[str] = Field([], description="Keep these teams only.")

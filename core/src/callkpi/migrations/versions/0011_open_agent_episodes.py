@@ -1,7 +1,7 @@
 """agent_open_episode, fact_agent_open_interval, centre_data_end: agents' still-open episodes
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 
 import json
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

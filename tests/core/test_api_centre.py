@@ -1,0 +1,50 @@
+"""GET and PUT /v1/centre/survey-agent-policy through the ASGI app, on a real store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from api_app import asgi_client, bearer, make_app, make_keys
+
+from callkpi.store.centres import load_centres
+
+pytestmark = pytest.mark.anyio
+PATH = "/v1/centre/survey-agent-policy"
+
+
+@pytest.fixture
+def app(store):
+    app = make_app(store)
+    yield app
+    app.state.callkpi.store.dispose()
+
+
+@pytest.fixture
+def keys(app, store) -> dict[str, str]:
+    return make_keys(store)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with asgi_client(app) as client:
+        yield client
+
+
+async def test_an_admin_key_sets_its_centres_policy(client, keys, store):
+    read = await client.get(PATH, headers=bearer(keys["read"]))
+    assert read.status_code == 200 and read.json() == {"policy": "last"}  # the default
+    put = await client.put(PATH, json={"policy": "longest"}, headers=bearer(keys["admin"]))
+    assert put.status_code == 200, put.text
+    assert (await client.get(PATH, headers=bearer(keys["read"]))).json() == {"policy": "longest"}
+    with store.transaction() as connection:
+        assert load_centres(connection)["north"].settings.survey_agent_policy == "longest"
+
+
+async def test_a_read_key_may_not_set_it_and_a_bad_policy_is_named(client, keys):
+    refused = await client.put(PATH, json={"policy": "first"}, headers=bearer(keys["read"]))
+    assert refused.status_code == 403
+    bad = await client.put(PATH, json={"policy": "loudest"}, headers=bearer(keys["admin"]))
+    assert bad.status_code == 400
+    assert "loudest" in bad.text and "'last', 'first' or 'longest'" in bad.text
