@@ -13,8 +13,8 @@ from callkpi_survey_gateway.gateway_store import VERSION_TABLE, current_revision
 from callkpi_survey_gateway.tables import metadata, sg_message, sg_survey
 
 GATEWAY_TABLES = {"sg_survey", "sg_message", "sg_suppression", "sg_inbound_seen", "sg_status_seen", "sg_answer",
-                  "sg_web_token", "sg_event_outbox", "sg_pending_number"}
-HEAD = "sg0002"
+                  "sg_web_token", "sg_event_outbox", "sg_pending_number", "sg_decision"}
+HEAD = "sg0003"
 AMSTERDAM_WINTER = timezone(timedelta(hours=1))
 
 
