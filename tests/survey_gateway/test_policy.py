@@ -185,7 +185,7 @@ def test_the_installed_plugin_answers_and_a_centres_own_plugin_overrides_it() ->
     pm = get_plugin_manager()
     assert pm.hook.callkpi_select_survey(contact=contact(), centre="default", history=history())["language"] == "nl"
     assert pm.hook.callkpi_select_survey(contact=contact(), centre="elsewhere", history=history()) == {
-        "skip": "centre 'elsewhere' has no survey configuration"}
+        "skip": "centre 'elsewhere' has no survey configuration", "why": "no_config"}
 
     class NoSurveysOnTheVipQueue:
         @hookimpl
