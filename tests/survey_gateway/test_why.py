@@ -81,8 +81,9 @@ def test_a_contact_not_sampled_says_so(gateway_store, gateway_settings, survey_c
 
 
 def test_survey_why_shows_the_decisions_of_a_contact(gateway_store, gateway_settings, gateway_env, ingest):
-    ingest(contact_timeline(event_factory(), "c-1", offered_in_an_hour(), customer=DUTCH_MOBILE))
-    ingest(contact_timeline(event_factory(), "c-2", offered_in_an_hour(), customer=DUTCH_MOBILE))
+    make = event_factory()
+    ingest(contact_timeline(make, "c-1", offered_in_an_hour(), customer=DUTCH_MOBILE))
+    ingest(contact_timeline(make, "c-2", offered_in_an_hour(), customer=DUTCH_MOBILE))
     env = os.environ | gateway_env | {"CALLKPI_HMAC_KEY": TEST_HMAC_KEY.hex()}
 
     def survey_why(contactid):
