@@ -82,10 +82,11 @@ def client_for(settings, fake) -> Client:
                   http_client=RedirectingHttpClient(fake.base_url, timeout=15.0))
 
 
-def dispatcher_for(store, settings, fake, clock, *, took=None) -> Dispatcher:
+def dispatcher_for(store, settings, fake, clock, *, took=None, parallel_sends=8) -> Dispatcher:
     client = client_for(settings, fake)
     channel = TwilioChannel(client) if took is None else SlowChannel(client, clock, took)
-    return Dispatcher(store, channel, settings, senders=centre_sender, render_reminder=reminder_text, clock=clock)
+    return Dispatcher(store, channel, settings, senders=centre_sender, render_reminder=reminder_text, clock=clock,
+                      parallel_sends=parallel_sends)
 
 
 @pytest.fixture
@@ -214,12 +215,14 @@ def test_the_frequency_cap_reached_between_scheduling_and_sending_sends_one_surv
 def test_a_survey_that_expires_during_a_slow_pass_is_not_sent(gateway_store, gateway_settings, cipher, fake_twilio,
                                                               clock):
     # Both due at 10:00 UTC (18:00 Shanghai); the second expires at 10:20. Each send takes the
-    # provider 30 minutes, so when the dispatcher reaches the second it is 10:30: expired.
+    # provider 30 minutes and the dispatcher sends one at a time, so when it reaches the
+    # second it is 10:30: expired.
     _, _, first = due(gateway_store, cipher, 1, "+8613812345671", T0)
     second_id, _, second = due(gateway_store, cipher, 2, "+8613812345672", T0)
     with gateway_store.transaction() as connection:
         connection.execute(survey_table_update(second_id, expires_at=T0 + timedelta(minutes=20)))
-    slow = dispatcher_for(gateway_store, gateway_settings, fake_twilio, clock, took=timedelta(minutes=30))
+    slow = dispatcher_for(gateway_store, gateway_settings, fake_twilio, clock, took=timedelta(minutes=30),
+                          parallel_sends=1)
     counts = slow.run_once()
     assert (counts["sent"], counts["expired_unsent"]) == (1, 1)
     assert (len(fake_twilio.sent_to(first)), fake_twilio.sent_to(second)) == (1, [])
