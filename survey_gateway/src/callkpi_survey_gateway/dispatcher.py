@@ -45,7 +45,7 @@ from .decisions import Decision, record_for_survey
 from .events_out import queue_event
 from .lifecycle import close_survey, expire_due, fail_survey, queue_reminders
 from .policy import survey_configs
-from .send_rules import OPENING_KINDS, Hold, hold, opted_out
+from .send_rules import OPENING_KINDS, OPTED_OUT, Hold, hold
 from .suppression import is_suppressed, suppress
 from .tables import sg_message, sg_survey
 
@@ -115,12 +115,12 @@ class Dispatcher:
             survey = _survey(connection, message["survey_id"])
             suppressed = is_suppressed(connection, survey["customer_hmac"])
             closed = survey["number_enc"] is None or survey["status"] not in ("scheduled", "active")
-            to = None if suppressed or closed else self._number(message, survey)
-            held = None if to is None else self._held(connection, message, survey, to)
+            to = None if suppressed or closed else self._number(survey)
+            held = self._held(connection, message, survey, to) if isinstance(to, str) else None
         if suppressed or closed:
             return self._cancel(message, survey, suppressed)
-        if to is None:
-            return self._park(message)
+        if isinstance(to, NumberKeyError):
+            return self._park(message, to)
         if held is not None:
             return self._hold(message, survey, held)
         try:
@@ -133,20 +133,20 @@ class Dispatcher:
         self._record_sent(message, survey, sent)
         return "sent"
 
-    def _number(self, message: dict[str, Any], survey: dict[str, Any]) -> str | None:
+    def _number(self, survey: dict[str, Any]) -> str | NumberKeyError:
+        """The survey's number in clear, or why this installation's key cannot open it."""
         try:
             return self.cipher.decrypt(survey["number_enc"])
         except NumberKeyError as wrong_key:
-            # The installation's fault, not the survey's: park the message (nothing was sent)
-            # and say so loudly, until the key is fixed.
-            log.error("survey message %s parked: %s", message["id"], wrong_key)
-            message["park_reason"] = str(wrong_key)
-            return None
+            return wrong_key
 
-    def _park(self, message: dict[str, Any]) -> str:
+    def _park(self, message: dict[str, Any], wrong_key: NumberKeyError) -> str:
+        # The installation's fault, not the survey's: park the message (nothing was sent)
+        # and say so loudly, until the key is fixed.
+        log.error("survey message %s parked: %s", message["id"], wrong_key)
         now = self.clock()
         with self.store.transaction() as connection:
-            outbox.retry_later(connection, message["id"], now + BACKOFF_MAX, message["park_reason"], now)
+            outbox.retry_later(connection, message["id"], now + BACKOFF_MAX, str(wrong_key), now)
         return "parked"
 
     def _held(self, connection: Connection, message: dict[str, Any], survey: dict[str, Any], to: str) -> Hold | None:
@@ -177,7 +177,7 @@ class Dispatcher:
         with self.store.transaction() as connection:
             outbox.advance(connection, message["id"], "cancelled", now, error="survey closed or customer opted out")
             if suppressed and close_survey(connection, survey, "opted_out", "customer on the suppression list", now):
-                record_for_survey(connection, survey, opted_out().decision, now)
+                record_for_survey(connection, survey, OPTED_OUT, now)
         return "cancelled"
 
     def _record_sent(self, message: dict[str, Any], survey: dict[str, Any], sent: ProviderMessage) -> None:

@@ -5,8 +5,8 @@ dispatcher gets to it: after a backlog, a night's downtime or a 429 back-off tha
 hours later, into the night. So the dispatcher asks :func:`hold` right before handing a
 message to the channel, and a message that may not go now is never sent:
 
-1. **opted out** since it was scheduled: cancelled, the survey closed (the dispatcher's
-   suppression check, recorded here as a decision);
+1. **opted out** since it was scheduled: cancelled, the survey closed (the dispatcher's own
+   suppression check; :data:`OPTED_OUT` is its recorded decision);
 2. **expired**: the survey's ``expires_at`` has passed → the survey expires;
 3. **frequency cap** (opening messages): another survey of the same customer and centre
    went out within ``frequency_cap_days`` (two contacts scheduled close together, two
@@ -45,17 +45,16 @@ REPLY_WINDOW = timedelta(minutes=15)
 HANDED_OVER = ("queued", "sent", "delivered", "unknown")
 
 
+# the dispatcher checks the suppression list itself (it closes the survey); this is its record
+OPTED_OUT = Decision("opted_out", "opted_out", "the customer opted out before the message was sent")
+
+
 @dataclass(frozen=True)
 class Hold:
-    """Why a message may not go now: ``wait`` (until ``decision.until``), ``expire`` the survey,
-    or ``cancel`` (the customer opted out)."""
+    """Why a message may not go now: ``wait`` (until ``decision.until``) or ``expire`` the survey."""
 
-    action: Literal["wait", "expire", "cancel"]
+    action: Literal["wait", "expire"]
     decision: Decision
-
-
-def opted_out() -> Hold:
-    return Hold("cancel", Decision("opted_out", "opted_out", "the customer opted out before the message was sent"))
 
 
 def hold(connection: Connection, message: Mapping[str, Any], survey: Mapping[str, Any], number: str,
