@@ -228,3 +228,30 @@ class TestDetractorFollowUp(StandardKpiTests):
 
     def timeline(self, make_event):
         return followup_timeline(make_event)
+
+
+def other_scale_followup_timeline(make):
+    """d1 answers 3 on the 0–10 recommend question at 01:00, its case at 01:10 (600 s);
+    o1 answers 2 on a 1–5 scale labelled "nps" at 01:00, its case at 01:50 (3 000 s). Only
+    d1 is a detractor: 600 s. (Summing o1 too but counting only d1 gave 3 600 ÷ 1 = 3 600 s.)"""
+    events = []
+    for sid, scale, score, case_s in (("d1", "0-10", 3, 4200), ("o1", "1-5", 2, 6600)):
+        data = {"surveyid": sid, "instrument": "nps", "scale": scale, "score": score}
+        contact = {"contactid": f"contact-{sid}"}
+        events.append(make("survey.response_received", at(3600), data, **contact))
+        events.append(make("case.opened", at(case_s), {"caseid": f"k-{sid}"}, **contact))
+    return events
+
+
+class TestDetractorFollowUpCountsOnlyTheRecommendScale(StandardKpiTests):
+    expected = (expect("detractor_followup_time", 600, n=1),)  # d1 alone: 4 200 − 3 600
+
+    def timeline(self, make_event):
+        return other_scale_followup_timeline(make_event)
+
+
+class TestDetractorFollowUpOnlyOnAnotherScale(StandardKpiTests):
+    expected = (expect("detractor_followup_time", None, n=0),)  # no 0–10 detractor: no data, never 0 s
+
+    def timeline(self, make_event):
+        return [event for event in other_scale_followup_timeline(make_event) if "o1" in event["contactid"]]

@@ -1,7 +1,7 @@
 """Due surveys written straight into the gateway's tables, for dispatcher and webhook tests.
 
 ``due_survey(connection, cipher, n)`` stores survey ``n`` (contact ``c-n``, number
-``+316100000nn``) and its pending first message due at :data:`T0`; it returns
+``+316100000nn``) and its pending first message due at :data:`T0` (or its ``due_at``); it returns
 ``(survey_id, message_id, number)``.
 """
 
@@ -29,9 +29,10 @@ def number_of(n: int) -> str:
 
 
 def due_survey(connection: Connection, cipher: NumberCipher, n: int, *, status: str = "scheduled",
-               kind: str = "first", **overrides: Any) -> tuple[str, int, str]:
-    """Store survey ``n`` with a pending ``kind`` message due at T0."""
-    number = number_of(n)
+               kind: str = "first", number: str | None = None, **overrides: Any) -> tuple[str, int, str]:
+    """Store survey ``n`` with a pending ``kind`` message due at T0 (``due_at``: then), to
+    ``number`` (default :func:`number_of` ``n``)."""
+    number = number or number_of(n)
     survey_id = f"sv_{n:024x}"
     row = {"id": survey_id, "centre": "default", "contactid": f"c-{n}", "agentid": "a-1", "queue": "sales",
            "customer_hmac": HASHER.hash(number), "number_enc": cipher.encrypt(number),
@@ -40,7 +41,7 @@ def due_survey(connection: Connection, cipher: NumberCipher, n: int, *, status: 
            "expires_at": T0 + timedelta(hours=24)} | overrides
     connection.execute(sa.insert(sg_survey).values(**row))
     message_id = enqueue(connection, survey_id, kind, f"Acme: survey {n}. Reply 0-10. Reply STOP to opt out.",
-                         T0, T0 - timedelta(minutes=5))
+                         row["due_at"], row["due_at"] - timedelta(minutes=5))
     return survey_id, message_id, number
 
 

@@ -142,7 +142,7 @@ def test_help_during_a_survey_queues_the_centres_help_text(gateway_store):
 
 def test_help_without_a_survey_answers_inline_with_the_template(gateway_store):
     result = Texts(gateway_store, STRANGER).send("help")
-    assert result.reply == render("help", "en", brand="Acme")
+    assert result.reply == render("help", "pl", brand="Acme")  # a Polish number, no survey: Polish
 
 
 def test_a_reply_after_expiry_is_told_the_survey_closed(gateway_store):

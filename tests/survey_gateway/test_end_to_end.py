@@ -238,7 +238,7 @@ def test_contact_to_report(served, gateway_store, gateway_settings, survey_confi
     assert [replies[A, k] for k in range(3)] == [None, None, thanks]
     assert [replies[B, k] for k in range(4)] == [None, None, None, thanks]
     assert [replies[D, k] for k in range(2)] == [None, opted_out]
-    assert replies[E, 0] == render("opted_out", "en", brand="Acme")  # no survey: the centre's default language
+    assert replies[E, 0] == render("opted_out", "nl", brand="Acme")  # no survey: the language of the number (NL)
     assert [m["body"] for m in fake_twilio.sent_to(A)][1:] == [render("question.csat", "nl"),
                                                              render("question.ces", "nl")]
     assert [m["body"] for m in fake_twilio.sent_to(B)][1:3] == [render("reprompt.nps", "nl"),

@@ -50,29 +50,31 @@ def test_an_eligible_contact_gets_the_full_plan() -> None:
                       "expires_at": utc(24, 10, 5), "reminder_at": None, "timezones": ["Europe/Amsterdam"]}
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"opted_out": True}, "the customer opted out of surveys"),
-    ({"customer_hmac": None}, "the contact has no customer number to survey"),
-    ({"outcome": "abandoned"}, "abandoned contacts are never surveyed"),
-    ({"outcome": None}, "the contact has not finished (no outcome yet)"),
-    ({"outcome": "timed_out"}, "timed_out contacts are never surveyed"),
-    ({"outcome": "self_served"}, "outcome 'self_served' is not surveyed (surveyed: answered)"),
-    ({"channel": "chat"}, "channel 'chat' is not surveyed (surveyed: voice)"),
-    ({"handle_s": 12.0}, "the contact lasted 12 s, shorter than the 30 s minimum"),
-    ({"handle_s": None, "talk_s": 29.5}, "the contact lasted 29.5 s, shorter than the 30 s minimum"),
-    ({"handle_s": None, "talk_s": None}, "the contact's duration is unknown, so it may be shorter than the minimum"),
+@pytest.mark.parametrize(("changes", "code", "reason"), [
+    ({"opted_out": True}, "opted_out", "the customer opted out of surveys"),
+    ({"customer_hmac": None}, "no_number", "the contact has no customer number to survey"),
+    ({"outcome": "abandoned"}, "ineligible", "abandoned contacts are never surveyed"),
+    ({"outcome": None}, "ineligible", "the contact has not finished (no outcome yet)"),
+    ({"outcome": "timed_out"}, "ineligible", "timed_out contacts are never surveyed"),
+    ({"outcome": "self_served"}, "ineligible", "outcome 'self_served' is not surveyed (surveyed: answered)"),
+    ({"channel": "chat"}, "ineligible", "channel 'chat' is not surveyed (surveyed: voice)"),
+    ({"handle_s": 12.0}, "too_short", "the contact lasted 12 s, shorter than the 30 s minimum"),
+    ({"handle_s": None, "talk_s": 29.5}, "too_short", "the contact lasted 29.5 s, shorter than the 30 s minimum"),
+    ({"handle_s": None, "talk_s": None}, "too_short",
+     "the contact's duration is unknown, so it may be shorter than the minimum"),
     # ended Sunday 09:00Z, now Monday 10:00:05Z: 25 h later, beyond the 24 h a survey lives
-    ({"ended_at": utc(22, 9)}, "the contact ended at 2026-11-22 09:00 UTC, too long ago (24 h) to ask about it"),
-    ({"last_surveyed_at": utc(1, 12)},
+    ({"ended_at": utc(22, 9)}, "too_old",
+     "the contact ended at 2026-11-22 09:00 UTC, too long ago (24 h) to ask about it"),
+    ({"last_surveyed_at": utc(1, 12)}, "capped",
      "the customer was last surveyed at 2026-11-01 12:00 UTC, within the 30-day limit"),
 ])
-def test_each_skip_rule_says_why(changes: dict[str, Any], reason: str) -> None:
-    assert plan(**changes) == {"skip": reason}
+def test_each_skip_rule_says_why(changes: dict[str, Any], code: str, reason: str) -> None:
+    assert plan(**changes) == {"skip": reason, "why": code}
 
 
 def test_eligible_queues_and_outcomes_are_configurable() -> None:
     sales_only = CONFIG.model_copy(update={"eligible_queues": ["sales"]})
-    assert plan(sales_only) == {"skip": "queue 'support' is not surveyed (surveyed: sales)"}
+    assert plan(sales_only) == {"skip": "queue 'support' is not surveyed (surveyed: sales)", "why": "ineligible"}
     assert "due_at" in plan(sales_only, queue="sales")
     ivr_too = CONFIG.model_copy(update={"eligible_outcomes": ["answered", "self_served"]})
     assert "due_at" in plan(ivr_too, outcome="self_served")
@@ -99,7 +101,7 @@ def test_sampling_is_deterministic_per_contact() -> None:
     # binomial(1000, 0.5): mean 500, sd ≈ 16; 430–570 is beyond 4 sd either way
     assert 430 <= sum(decisions.values()) <= 570
     nobody = CONFIG.model_copy(update={"sampling_rate": 0.0})
-    assert plan(nobody) == {"skip": "the contact was not sampled (sampling rate 0)"}
+    assert plan(nobody) == {"skip": "the contact was not sampled (sampling rate 0)", "why": "sampled_out"}
 
 
 @pytest.mark.parametrize(("changes", "language"), [
@@ -183,7 +185,7 @@ def test_the_installed_plugin_answers_and_a_centres_own_plugin_overrides_it() ->
     pm = get_plugin_manager()
     assert pm.hook.callkpi_select_survey(contact=contact(), centre="default", history=history())["language"] == "nl"
     assert pm.hook.callkpi_select_survey(contact=contact(), centre="elsewhere", history=history()) == {
-        "skip": "centre 'elsewhere' has no survey configuration"}
+        "skip": "centre 'elsewhere' has no survey configuration", "why": "no_config"}
 
     class NoSurveysOnTheVipQueue:
         @hookimpl

@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from callkpi_survey_gateway.gateway_store import VERSION_TABLE, current_revision, migrate_gateway, open_gateway_store
 from callkpi_survey_gateway.tables import metadata, sg_message, sg_survey
 
 GATEWAY_TABLES = {"sg_survey", "sg_message", "sg_suppression", "sg_inbound_seen", "sg_status_seen", "sg_answer",
-                  "sg_web_token", "sg_event_outbox", "sg_pending_number"}
-HEAD = "sg0002"
+                  "sg_web_token", "sg_event_outbox", "sg_pending_number", "sg_decision"}
+HEAD = "sg0003"
 AMSTERDAM_WINTER = timezone(timedelta(hours=1))
 
 
@@ -32,6 +34,15 @@ def test_migration_creates_every_table_beside_the_core_with_its_own_version_tabl
     assert set(metadata.tables) == GATEWAY_TABLES
     with gateway_store.reading() as connection:
         assert current_revision(connection) == HEAD
+
+
+def test_the_gateway_migrations_produce_exactly_its_tables(gateway_store):
+    def ours(name, type_, *_):
+        return type_ != "table" or name.startswith("sg_")
+
+    with gateway_store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
+        assert compare_metadata(context, metadata) == []
 
 
 def test_migrating_again_is_a_no_op_and_opening_migrates_both_chains(gateway_store):

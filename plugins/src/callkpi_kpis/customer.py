@@ -199,24 +199,27 @@ SURVEY_RESPONSE_RATE = Kpi(
     formula=percent_of("responded", "delivered"),
 )
 
+DETRACTOR_FOLLOWED_UP = (("score", "<=", 6), ("followup_s", "not null"))
 DETRACTOR_FOLLOWUP_TIME = Kpi(
     id="detractor_followup_time",
     title="Detractor follow-up time",
     unit="s",
     higher_is_better=False,
     definition=(
-        "Mean time from a detractor's answer (0–6 on the recommend question) to its "
+        "Mean time from a detractor's answer (0–6 on the 0–10 recommend question) to its "
         "follow-up (the first case opened for the contact after the answer), over the "
         "detractors followed up; by the local buckets of the answer."
     ),
     fact=RESPONSES,
+    # The sum and the count must select the same answers: a score of 6 or less is a
+    # detractor only on the 0–10 recommend scale (an "nps" answer on 1–5 is no detractor).
     measures=(
-        _answers("followed_up", "nps", "0-10", ("score", "<=", 6), ("followup_s", "not null")),
+        _answers("followed_up", "nps", "0-10", *DETRACTOR_FOLLOWED_UP),
         Measure(
             "followup",
             "sum",
             "followup_s",
-            filter=(("instrument", "==", "nps"), ("score", "<=", 6)),
+            filter=(("instrument", "==", "nps"), ("scale", "==", "0-10"), *DETRACTOR_FOLLOWED_UP),
         ),
     ),
     formula=mean_of("followup", "followed_up"),

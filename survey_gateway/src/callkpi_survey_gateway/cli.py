@@ -1,5 +1,5 @@
-"""Command lines: ``callkpi survey dispatch`` (a plugin command group) and
-``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
+"""Command lines: ``callkpi survey dispatch`` and ``callkpi survey why`` (a plugin command group)
+and ``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from fastapi import FastAPI
 
 from callkpi.api.main import open_state
 from callkpi.api.problems import install_problem_handlers
-from callkpi.cli.runtime import CallkpiGroup, DatabaseOption, out, settings_for
+from callkpi.cli.runtime import CallkpiGroup, DatabaseOption, fail, out, settings_for
 from callkpi.settings import Settings
 
+from .decisions import decisions_of
 from .dispatch_loop import build_dispatcher, dispatch_and_flush, run_dispatcher
 from .gateway_store import ensure_gateway_schema
 from .routes import gateway_routers
@@ -49,6 +50,36 @@ def dispatch(
             time.sleep(settings.dispatch_interval_s)
     finally:
         state.store.dispose()
+
+
+@app.command()
+def why(
+    contactid: Annotated[str, typer.Argument(help="The contact's id, as its events carry it.")],
+    centre: Annotated[str | None, typer.Option("--centre", help="Only this centre's contact of that id.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Why a contact was or was not surveyed, and why its messages waited: every decision, oldest first."""
+    state = open_state(settings_for(database))
+    try:
+        ensure_gateway_schema(state.store)
+        with state.store.reading() as connection:
+            decisions = decisions_of(connection, contactid, centre)
+    finally:
+        state.store.dispose()
+    if not decisions:
+        fail(f"no survey decision recorded for contact {contactid!r}"
+             f"{f' in centre {centre!r}' if centre else ''}; expected the id of a completed contact of a centre "
+             "with a survey configuration")
+        raise typer.Exit(1)
+    for decision in decisions:
+        out().print(decision_line(decision), soft_wrap=True, markup=False)  # "[sv_…]" is no markup
+
+
+def decision_line(decision: dict) -> str:
+    """One decision as ``2026-03-02 10:00:05 UTC  centre  scheduled (due): sms survey … [sv_…]``."""
+    survey = f" [{decision['survey_id']}]" if decision["survey_id"] else ""
+    return (f"{decision['decided_at']:%Y-%m-%d %H:%M:%S} UTC  {decision['centre']}  {decision['decision']} "
+            f"({decision['reason_code']}): {decision['reason']}{survey}")
 
 
 def summary(counts: Counter[str]) -> str:

@@ -5,6 +5,10 @@ HMAC of their number (the core's :class:`~callkpi.store.privacy.CustomerHasher`,
 HMAC the KPI side sees). Everything happens in the caller's transaction, together with the
 ``sg_inbound_seen`` row that makes a redelivered ``MessageSid`` a no-op.
 
+Which language: the survey's (the one it was sent in) for every confirmation — STOP, START,
+HELP, thanks, re-prompts, "closed"; a customer without a survey is answered in their
+number's country's language, else the centre's default (:func:`customer_language`).
+
 Where the reply goes: while the survey stays open its number is still stored, so the next
 question, a re-prompt or the help text is queued in the outbox for the dispatcher. A reply
 that ends the conversation (thanks, the opt-out confirmation, "this survey has closed", help
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import Connection, bindparam, select, update
 
 from callkpi.store.privacy import CustomerHasher
@@ -28,11 +33,11 @@ from .config import SurveyConfig
 from .events_out import queue_event
 from .hot_statements import HotStatement
 from .lifecycle import close_survey
-from .messages import render
+from .messages import DEFAULT_LANGUAGE, languages, render
 from .outbox import enqueue
-from .policy import survey_configs
+from .policy import REGION_LANGUAGES, survey_configs
 from .replies import Reply, parse_reply
-from .suppression import suppress
+from .suppression import lift, suppress
 from .tables import sg_inbound_seen, sg_survey
 
 MAX_REPROMPTS = 1  # one polite re-prompt per question, then the survey gives up
@@ -76,10 +81,12 @@ def handle_inbound(connection: Connection, hasher: CustomerHasher, sms: InboundS
     surveys = _recent_surveys(connection, customer_hmac)
     survey = next((row for row in surveys if row["status"] == "active"), surveys[0] if surveys else None)
     centre = survey["centre"] if survey else _centre_for(sms)
-    language = survey["language"] if survey else _default_language(centre)
+    language = customer_language(survey, sms.from_number, centre)
     reply = parse_reply(sms.body, _awaited_instrument(survey), language)
     if reply.kind == "stop":
         return _opt_out(connection, customer_hmac, surveys, centre, language, reply.keyword or sms.body, now)
+    if reply.kind == "start":
+        return _opt_in(connection, customer_hmac, centre, language)
     if reply.kind == "help":
         return _help(connection, survey, centre, language, now)
     if survey is None or survey["status"] != "active":
@@ -117,9 +124,24 @@ def _brand(centre: str) -> str:
     return config.brand if config is not None else centre
 
 
-def _default_language(centre: str) -> str:
+def customer_language(survey: Mapping[str, Any] | None, from_number: str, centre: str) -> str:
+    """The language to answer the customer in: their survey's (the one it was sent in), else
+    the language of their number's country when there are texts in it (a US number: English),
+    else the centre's default."""
+    if survey is not None:
+        return survey["language"]
+    regional = REGION_LANGUAGES.get(_region(from_number))
+    if regional in languages():
+        return regional
     config = _config(centre)
-    return config.languages[0] if config is not None else "en"
+    return config.default_language if config is not None else DEFAULT_LANGUAGE
+
+
+def _region(number: str) -> str:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number)) or ""
+    except phonenumbers.NumberParseException:
+        return ""
 
 
 def _centre_for(sms: InboundSms) -> str:
@@ -145,6 +167,12 @@ def _opt_out(connection: Connection, customer_hmac: str, surveys: list[dict[str,
         data = {"customer_hmac": customer_hmac, "channel": "sms"}
         queue_event(connection, survey["centre"], "survey.opted_out", survey, data, f"{survey['id']}:opted_out", now)
     return InboundResult("opted_out", reply=render("opted_out", language, brand=_brand(centre)), centre=centre)
+
+
+def _opt_in(connection: Connection, customer_hmac: str, centre: str, language: str) -> InboundResult:
+    """START: the customer takes themselves off the suppression list; confirm inline."""
+    lift(connection, customer_hmac)
+    return InboundResult("opted_in", reply=render("opted_in", language, brand=_brand(centre)), centre=centre)
 
 
 def _help(connection: Connection, survey: Mapping[str, Any] | None, centre: str, language: str,

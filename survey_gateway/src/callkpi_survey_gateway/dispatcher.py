@@ -1,7 +1,11 @@
 """Sending due outbox messages at most once, and classifying how each send ended.
 
 One pass (:meth:`Dispatcher.run_once`): expire overdue surveys, queue due reminders,
-reconcile unclear sends, then claim and send due messages until none is left. A send
+reconcile unclear sends, then claim and send due messages until none is left. Just before
+each send the send-time rules (:mod:`.send_rules`: opt-out, expiry, frequency cap, quiet
+hours in the customer's own zones) may hold a claimed message: it then waits, ``pending``,
+for the next allowed moment, or its survey expires unsent — never is it sent at night because
+a backlog, a restart or a back-off delayed it; each hold is a recorded decision. A send
 runs outside any transaction (a slow provider must not hold a database lock); its outcome
 is recorded in a short transaction after:
 
@@ -24,33 +28,42 @@ import secrets
 import socket
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from callkpi.store.centres import load_centres
 from callkpi.store.db import Store
 
 from . import outbox
 from .channels import AmbiguousSend, NotSent, PermanentFailure, ProviderMessage, RateLimited, Sender, SmsChannel
 from .crypto import NumberCipher, NumberKeyError
+from .decisions import Decision, record_for_survey
 from .events_out import queue_event
 from .lifecycle import close_survey, expire_due, fail_survey, queue_reminders
+from .policy import survey_configs
+from .send_rules import OPENING_KINDS, OPTED_OUT, Hold, hold
 from .suppression import is_suppressed, suppress
 from .tables import sg_message, sg_survey
 
 if TYPE_CHECKING:
-    from .config import GatewaySettings
+    from .config import GatewaySettings, SurveyConfig
 
 CLAIM_BATCH = 50
+# Sends of a claimed batch in flight at once. Each takes a provider round trip (Twilio: 100 ms
+# and more), so one at a time would cap a dispatcher at a few messages a second; each
+# message's claim, checks and outcome stay its own, so at-most-once holds per message.
+PARALLEL_SENDS = 8
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(minutes=15)
 RECONCILE_AFTER = timedelta(seconds=60)
 STUCK_AFTER = timedelta(minutes=10)  # a `sending` row this old lost its dispatcher mid-send
 GIVE_UP_AFTER = timedelta(minutes=15)
 LOOKUP_MARGIN = timedelta(seconds=30)  # clock skew between us and the provider
-OPENING_KINDS = frozenset({"first", "web_invite"})
+RECORDED_SENDS = OPENING_KINDS | {"reminder"}  # the sends `callkpi survey why` shows
 STATUS_PATH = "/twilio/sms/status"
 SendFailure = (RateLimited, NotSent, AmbiguousSend, PermanentFailure)
 log = logging.getLogger(__name__)
@@ -66,23 +79,31 @@ class Dispatcher:
 
     def __init__(self, store: Store, channel: SmsChannel, settings: GatewaySettings, *,
                  senders: Callable[[str], Sender], render_reminder: Callable[[Mapping[str, Any]], str],
-                 worker: str | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 worker: str | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 configs: Callable[[str], SurveyConfig | None] = lambda centre: survey_configs().get(centre),
+                 parallel_sends: int = PARALLEL_SENDS):
         self.store, self.channel, self.settings = store, channel, settings
         self.cipher = NumberCipher.from_settings(settings)
         self.senders, self.render_reminder = senders, render_reminder
         self.worker = worker or worker_name()
         self.clock = clock
+        self.configs = configs
+        self.parallel_sends = parallel_sends
+        self._centre_zones: dict[str, str] = {}
 
     def run_once(self) -> Counter[str]:
-        """One full pass; returns counts by outcome (``sent``, ``unknown``, ``failed``, ``retry`` …)."""
+        """One full pass; returns counts by outcome (``sent``, ``unknown``, ``failed``, ``retry``,
+        ``waiting`` and ``expired_unsent`` for messages the send-time rules held …)."""
         counts: Counter[str] = Counter()
         now = self.clock()
+        with self.store.reading() as connection:  # a centre's zone may have changed since the last pass
+            self._centre_zones = {name: centre.timezone for name, centre in load_centres(connection).items()}
         counts["expired"] += expire_due(self.store, now)
         counts["reminders"] += queue_reminders(self.store, now, self.render_reminder)
         counts.update(self.reconcile(now))
-        while claimed := self._claim():
-            for message in claimed:
-                counts[self._deliver(message)] += 1
+        with ThreadPoolExecutor(self.parallel_sends, thread_name_prefix="survey-send") as pool:
+            while claimed := self._claim():
+                counts.update(pool.map(self._deliver, claimed))
         return counts
 
     def _claim(self) -> list[dict[str, Any]]:
@@ -93,11 +114,15 @@ class Dispatcher:
         with self.store.reading() as connection:
             survey = _survey(connection, message["survey_id"])
             suppressed = is_suppressed(connection, survey["customer_hmac"])
-        if suppressed or survey["number_enc"] is None or survey["status"] not in ("scheduled", "active"):
+            closed = survey["number_enc"] is None or survey["status"] not in ("scheduled", "active")
+            to = None if suppressed or closed else self._number(survey)
+            held = self._held(connection, message, survey, to) if isinstance(to, str) else None
+        if suppressed or closed:
             return self._cancel(message, survey, suppressed)
-        to = self._number(message, survey)
-        if to is None:
-            return "parked"
+        if isinstance(to, NumberKeyError):
+            return self._park(message, to)
+        if held is not None:
+            return self._hold(message, survey, held)
         try:
             sender = self.senders(survey["centre"])
             sent = self.channel.send(to, message["body"], status_callback=self._callback(message["id"]), sender=sender)
@@ -108,17 +133,41 @@ class Dispatcher:
         self._record_sent(message, survey, sent)
         return "sent"
 
-    def _number(self, message: dict[str, Any], survey: dict[str, Any]) -> str | None:
+    def _number(self, survey: dict[str, Any]) -> str | NumberKeyError:
+        """The survey's number in clear, or why this installation's key cannot open it."""
         try:
             return self.cipher.decrypt(survey["number_enc"])
         except NumberKeyError as wrong_key:
-            # The installation's fault, not the survey's: park the message (nothing was sent)
-            # and say so loudly, until the key is fixed.
-            log.error("survey message %s parked: %s", message["id"], wrong_key)
-            now = self.clock()
-            with self.store.transaction() as connection:
-                outbox.retry_later(connection, message["id"], now + BACKOFF_MAX, str(wrong_key), now)
-            return None
+            return wrong_key
+
+    def _park(self, message: dict[str, Any], wrong_key: NumberKeyError) -> str:
+        # The installation's fault, not the survey's: park the message (nothing was sent)
+        # and say so loudly, until the key is fixed.
+        log.error("survey message %s parked: %s", message["id"], wrong_key)
+        now = self.clock()
+        with self.store.transaction() as connection:
+            outbox.retry_later(connection, message["id"], now + BACKOFF_MAX, str(wrong_key), now)
+        return "parked"
+
+    def _held(self, connection: Connection, message: dict[str, Any], survey: dict[str, Any], to: str) -> Hold | None:
+        """What the send-time rules say of ``message`` now (:mod:`.send_rules`)."""
+        centre = survey["centre"]
+        return hold(connection, message, survey, to, self.configs(centre), self._centre_zones.get(centre),
+                    self.clock())
+
+    def _hold(self, message: dict[str, Any], survey: dict[str, Any], held: Hold) -> str:
+        """Keep ``message`` back as ``held`` says: wait, or expire its survey unsent."""
+        now = self.clock()
+        decision = held.decision
+        with self.store.transaction() as connection:
+            record_for_survey(connection, survey, decision, now)
+            if held.action == "wait":
+                outbox.defer(connection, message["id"], decision.until, decision.reason, now)
+                return "waiting"
+            outbox.advance(connection, message["id"], "cancelled", now, error=decision.reason)
+            if close_survey(connection, survey, "expired", decision.reason, now):
+                queue_event(connection, survey["centre"], "survey.expired", survey, {}, f"{survey['id']}:expired", now)
+        return "expired_unsent"
 
     def _callback(self, message_id: int) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}{STATUS_PATH}?m={message_id}"
@@ -127,14 +176,17 @@ class Dispatcher:
         now = self.clock()
         with self.store.transaction() as connection:
             outbox.advance(connection, message["id"], "cancelled", now, error="survey closed or customer opted out")
-            if suppressed:
-                close_survey(connection, survey, "opted_out", "customer on the suppression list", now)
+            if suppressed and close_survey(connection, survey, "opted_out", "customer on the suppression list", now):
+                record_for_survey(connection, survey, OPTED_OUT, now)
         return "cancelled"
 
     def _record_sent(self, message: dict[str, Any], survey: dict[str, Any], sent: ProviderMessage) -> None:
         now = self.clock()
         with self.store.transaction() as connection:
             record_accepted(connection, message, survey, sent, now)
+            if message["kind"] in RECORDED_SENDS:
+                record_for_survey(connection, survey, Decision("sent", "accepted", f"the {message['kind']} message "
+                                                               f"was accepted by the provider as {sent.sid}"), now)
 
     def _record_failure(self, message: dict[str, Any], survey: dict[str, Any], failure: Exception) -> str:
         log.warning("survey message %s (survey %s) not sent: %s: %s", message["id"], survey["id"],

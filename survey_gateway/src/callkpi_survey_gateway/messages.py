@@ -6,8 +6,8 @@ the SMS ``encoding`` its templates are written for (``GSM-7`` or ``UCS-2``), an
 language is adding a file; the tests check it has every kind with the same placeholders.
 
 SMS kinds: ``first`` (brand, first question, how to opt out), ``question.<instrument>``,
-``reprompt.<instrument>``, ``reminder``, ``thanks``, ``help``, ``closed``, ``opted_out``
-and ``web_invite``. Placeholders: ``{brand}``, ``{url}`` and ``{question}``; pass
+``reprompt.<instrument>``, ``reminder``, ``thanks``, ``help``, ``closed``, ``opted_out``,
+``opted_in`` and ``web_invite``. Placeholders: ``{brand}``, ``{url}`` and ``{question}``; pass
 ``instrument="nps"`` and ``{question}`` is filled with that question in the same
 language, so the first message is ``render("first", "nl", brand="Acme", instrument="nps")``.
 """

@@ -34,7 +34,7 @@ _ENQUEUE = HotStatement(sa.insert(sg_message).values(
     status="pending", attempts=0, **{name: sa.bindparam(f"new_{name}") for name in
                                      ("survey_id", "kind", "body", "not_before", "created_at", "updated_at")}))
 CLAIM_COLUMNS = (sg_message.c.id, sg_message.c.survey_id, sg_message.c.kind, sg_message.c.body,
-                 sg_message.c.attempts, sg_message.c.claimed_at)
+                 sg_message.c.attempts, sg_message.c.claimed_at, sg_message.c.created_at)
 
 
 def claim_due(connection: Connection, worker: str, now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -92,6 +92,15 @@ def retry_later(connection: Connection, message_id: int, not_before: datetime, e
     connection.execute(sa.update(sg_message).where(sg_message.c.id == message_id, sg_message.c.status == "sending")
                        .values(status="pending", not_before=not_before, claimed_by=None, claimed_at=None,
                                error=error, updated_at=now))
+
+
+def defer(connection: Connection, message_id: int, not_before: datetime, reason: str, now: datetime) -> None:
+    """Put a claimed message back to ``pending`` until ``not_before`` because a send-time rule
+    holds it: nothing was attempted, so the claim's attempt is taken back (a later 429's
+    back-off starts afresh)."""
+    connection.execute(sa.update(sg_message).where(sg_message.c.id == message_id, sg_message.c.status == "sending")
+                       .values(status="pending", not_before=not_before, claimed_by=None, claimed_at=None,
+                               attempts=sg_message.c.attempts - 1, error=reason, updated_at=now))
 
 
 def cancel_pending(connection: Connection, survey_id: str, now: datetime) -> None:

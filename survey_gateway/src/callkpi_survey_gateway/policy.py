@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from callkpi import hookimpl
 
 from .config import SurveyConfig, load_survey_configs
-from .quiet_hours import as_utc, next_allowed, zone_infos
+from .quiet_hours import as_utc, first_known_zones, next_allowed
 from .runtime import gateway_settings
 
 # the customer never reached anyone: nothing to rate, and a survey would add insult to injury
@@ -65,10 +65,10 @@ def survey_configs() -> dict[str, SurveyConfig]:
 
 @hookimpl(trylast=True)
 def callkpi_select_survey(contact: dict[str, Any], centre: str, history: dict[str, Any]) -> dict[str, Any]:
-    """The default policy: a survey plan for ``contact``, or ``{"skip": reason}``."""
+    """The default policy: a survey plan for ``contact``, or ``{"skip": reason, "why": code}``."""
     config = survey_configs().get(centre)
     if config is None:
-        return {"skip": f"centre {centre!r} has no survey configuration"}
+        return {"skip": f"centre {centre!r} has no survey configuration", "why": "no_config"}
     return select_survey(contact, centre, history, config)
 
 
@@ -76,19 +76,22 @@ def select_survey(contact: Mapping[str, Any], centre: str, history: Mapping[str,
                   config: SurveyConfig) -> dict[str, Any]:
     """Apply ``config``'s rules to ``contact`` (see the module's docstring)."""
     now = _aware(history.get("now")) or datetime.now(UTC)
-    reason = skip_reason(contact, centre, history, config, now)
-    if reason is not None:
-        return {"skip": reason}
+    skip = skip_reason(contact, centre, history, config, now)
+    if skip is not None:
+        code, reason = skip
+        return {"skip": reason, "why": code}
     return plan_survey(contact, history, config, now)
 
 
 def skip_reason(contact: Mapping[str, Any], centre: str, history: Mapping[str, Any], config: SurveyConfig,
-                now: datetime) -> str | None:
-    """Why ``contact`` gets no survey, as a sentence; ``None`` if it gets one."""
-    checks = (_opted_out(history), _no_customer(contact), _ineligible(contact, config),
-              _too_short(contact, config), _too_old(contact, config, now), _capped(history, config, now),
-              _not_sampled(contact, centre, config))
-    return next((reason for reason in checks if reason is not None), None)
+                now: datetime) -> tuple[str, str] | None:
+    """Why ``contact`` gets no survey: ``(reason code, sentence)``; ``None`` if it gets one.
+    The codes are the ``reason_code`` of :mod:`~callkpi_survey_gateway.decisions`."""
+    checks = (("opted_out", _opted_out(history)), ("no_number", _no_customer(contact)),
+              ("ineligible", _ineligible(contact, config)), ("too_short", _too_short(contact, config)),
+              ("too_old", _too_old(contact, config, now)), ("capped", _capped(history, config, now)),
+              ("sampled_out", _not_sampled(contact, centre, config)))
+    return next(((code, reason) for code, reason in checks if reason is not None), None)
 
 
 def _opted_out(history: Mapping[str, Any]) -> str | None:
@@ -175,11 +178,8 @@ def choose_language(contact: Mapping[str, Any], history: Mapping[str, Any], conf
 
 def _customer_zones(history: Mapping[str, Any], config: SurveyConfig) -> tuple[list[ZoneInfo], list[str]]:
     """The number's zones, else the centre's, else the configured fallback, else UTC."""
-    for names in (history.get("timezones") or [], [history.get("centre_timezone")], [config.timezone]):
-        zones = zone_infos([name for name in names if name])
-        if zones:
-            return zones, [zone.key for zone in zones]
-    return [ZoneInfo("UTC")], ["UTC"]
+    zones = first_known_zones(history.get("timezones") or [], [history.get("centre_timezone")], [config.timezone])
+    return zones, [zone.key for zone in zones]
 
 
 def _reminder(due: datetime, expires: datetime, zones: list[ZoneInfo], config: SurveyConfig) -> datetime | None:

@@ -84,6 +84,17 @@ def number_zones(e164: str) -> list[str]:
     return [name for name in names if name in _known_zones()]
 
 
+def first_known_zones(*candidates: Sequence[str | None]) -> list[ZoneInfo]:
+    """The zones of the first of ``candidates`` (lists of IANA names) with a valid name, else
+    UTC: ``first_known_zones(number_zones(e164), [centre_timezone], [fallback])`` is the
+    customer's zones, the centre's when the number's are unknown."""
+    for names in candidates:
+        zones = zone_infos([name for name in names if name])
+        if zones:
+            return zones
+    return [ZoneInfo("UTC")]
+
+
 def zone_infos(names: Sequence[str]) -> list[ZoneInfo]:
     """The ``ZoneInfo`` of each valid name in ``names``; unknown names are left out."""
     zones = []

@@ -12,6 +12,8 @@ ligatures spelt out; keycap emoji ``9️⃣`` and ``🔟`` read as digits). Then
   ``退订``, ``TD`` …), or a reply of at most three words starts with an unambiguous one
   (``stop texting me``; a longer comment that merely starts with "stop" stays a comment).
   Polish ``NIE`` is *not* an opt-out word: it is the Polish "no".
+* **start**: the whole reply is an opt-in word of any language (``START``, ``UNSTOP`` — Twilio's
+  opt-in words but its ``YES``, which answers a yes/no question — ``AANMELDEN``, ``订阅`` …).
 * **help**: the whole reply is a help word (``HELP``, ``INFO``, ``HULP``, ``POMOC``,
   ``راهنما``, ``帮助``, ``הילף`` …).
 * **answer** for nps (0–10), csat (1–5) and ces (1–7): the one number in the reply —
@@ -56,9 +58,9 @@ _LETTER_FORMS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "
 @dataclass(frozen=True)
 class Reply:
     """What a reply means: an ``answer`` (``score`` on the scale, or ``text`` for a
-    comment), ``stop`` or ``help`` (``keyword`` is the word used), or ``invalid``."""
+    comment), ``stop``, ``start`` or ``help`` (``keyword`` is the word used), or ``invalid``."""
 
-    kind: Literal["answer", "stop", "help", "invalid"]
+    kind: Literal["answer", "stop", "start", "help", "invalid"]
     score: float | None = None
     text: str | None = None
     keyword: str | None = None
@@ -116,6 +118,12 @@ def stop_words() -> frozenset[str]:
 
 
 @cache
+def start_words() -> frozenset[str]:
+    """Every language's opt-in words, normalised and without spaces."""
+    return _all_languages("start")
+
+
+@cache
 def help_words() -> frozenset[str]:
     """Every language's help words, normalised and without spaces."""
     return _all_languages("help")
@@ -150,6 +158,8 @@ def _keyword(words: str) -> Reply | None:
     first, *rest = bare.split(" ") if bare else [""]
     if first in STRONG_STOP_WORDS and len(rest) < STOP_PREFIX_MAX_WORDS:
         return Reply("stop", keyword=first)
+    if compact in start_words():
+        return Reply("start", keyword=bare)
     if compact in help_words():
         return Reply("help", keyword=bare)
     return None

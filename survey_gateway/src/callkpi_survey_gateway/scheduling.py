@@ -24,6 +24,7 @@ from callkpi.store.centres import load_centres
 from callkpi.store.privacy import normalise_customer
 
 from .crypto import NumberCipher
+from .decisions import Decision, record, record_for_survey
 from .events_out import queue_event
 from .messages import render
 from .outbox import enqueue
@@ -69,19 +70,28 @@ def schedule_surveys(connection: Connection, contacts: list[dict[str, Any]],
     zones = {name: centre.timezone for name, centre in load_centres(connection).items()}
     created = []
     for contact in contacts:
+        if _has_survey(connection, contact):
+            continue
         e164 = e164_number(numbers.get((contact["centre"], contact["contactid"])))
-        if e164 is None or _has_survey(connection, contact):
+        if e164 is None:
+            _skipped(connection, contact, "no_number", "no valid phone number of the customer came with the "
+                     "contact", now)
             continue
         history = customer_history(connection, contact, e164, zones.get(contact["centre"], "UTC"), now)
         plan = survey_plugin_manager().hook.callkpi_select_survey(
             contact=contact, centre=contact["centre"], history=history)
         if not plan or "skip" in plan:
-            log.debug("no survey for contact %s: %s", contact["contactid"], (plan or {}).get("skip", "no plan"))
+            plan = plan or {"skip": "no policy plugin planned a survey", "why": "no_plan"}
+            _skipped(connection, contact, plan.get("why", "policy"), plan["skip"], now)
             continue
         survey_id = create_survey(connection, contact, e164, history, plan, now)
         if survey_id:
             created.append(survey_id)
     return created
+
+
+def _skipped(connection: Connection, contact: Mapping[str, Any], code: str, reason: str, now: datetime) -> None:
+    record(connection, contact["centre"], contact["contactid"], None, Decision("skipped", code, reason), now)
 
 
 def _numbers_of(connection: Connection, contacts: list[dict[str, Any]], customers: Mapping[ContactKey, str],
@@ -136,6 +146,8 @@ def create_survey(connection: Connection, contact: Mapping[str, Any], e164: str,
     data = {"instruments": row["instruments"], "channel": "web" if kind == "web_invite" else "sms",
             "language": row["language"], "due_at": row["due_at"].isoformat()}
     queue_event(connection, row["centre"], "survey.scheduled", row, data, f"{row['id']}:scheduled", now)
+    reason = f"{data['channel']} survey in {row['language']!r}, due at {row['due_at']:%Y-%m-%d %H:%M:%S} UTC"
+    record_for_survey(connection, row, Decision("scheduled", "due", reason, row["due_at"]), now)
     return row["id"]
 
 

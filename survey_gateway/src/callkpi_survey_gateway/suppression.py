@@ -1,4 +1,5 @@
-"""The suppression list: customers who opted out are never texted again, by any survey."""
+"""The suppression list: customers who opted out are never texted again, by any survey, until
+they opt back in themselves (START)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ def suppress(connection: Connection, customer_hmac: str, centre: str, keyword: s
     connection.execute(dialect.insert(sg_suppression)
                        .values(customer_hmac=customer_hmac, centre=centre, opted_out_at=now, keyword=keyword[:64])
                        .on_conflict_do_nothing(index_elements=["customer_hmac"]))
+
+
+def lift(connection: Connection, customer_hmac: str) -> bool:
+    """Take the customer off the list (they texted START); returns whether they were on it."""
+    result = connection.execute(sa.delete(sg_suppression).where(sg_suppression.c.customer_hmac == customer_hmac))
+    return result.rowcount == 1

@@ -122,3 +122,22 @@ sg_pending_number = sa.Table(
     _when("seen_at"),
     sa.Index("ix_sg_pending_number_seen", "seen_at"),
 )
+
+# Why a contact was (not) surveyed and why a message waited or never went: every policy and
+# send-time decision with its reason, for `callkpi survey why CONTACTID`. No personal data:
+# the contact id and a sentence.
+sg_decision = sa.Table(
+    "sg_decision", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("centre", sa.String(64), nullable=False),
+    sa.Column("contactid", sa.String(128), nullable=False),
+    sa.Column("survey_id", sa.String(32)),  # NULL when no survey was created
+    # scheduled | skipped | sent | quiet_hours_wait | expired | opted_out | capped
+    sa.Column("decision", sa.String(24), nullable=False),
+    # why, as a code: sampled_out, capped, opted_out, ineligible, too_short, too_old, no_number …
+    sa.Column("reason_code", sa.String(24), nullable=False),
+    sa.Column("reason", sa.String(300), nullable=False),
+    _when("decided_at"),
+    _when("until", nullable=True),  # a wait's end: when the message may go
+    sa.Index("ix_sg_decision_contact", "contactid", "decided_at"),
+)
