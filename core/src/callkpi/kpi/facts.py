@@ -21,6 +21,7 @@ from ..store.tables import (
     AgentIntervalFact,
     CaseFact,
     ContactFact,
+    ContactLegFact,
     ForecastIntervalFact,
     QaEvaluationFact,
     SaleFact,
@@ -149,6 +150,8 @@ FACT_TABLES: dict[str, FactTable] = {
     fact.name: fact
     for fact in (
         FactTable("fact_contact", ContactFact.__table__, categories=("outcome",)),
+        # queue KPIs count its queue legs, agent KPIs its agent legs (store.tables.ContactLegFact)
+        FactTable("fact_contact_leg", ContactLegFact.__table__, categories=("leg", "outcome")),
         FactTable("fact_agent_interval", AgentIntervalFact.__table__),
         FactTable("fact_survey", SurveyFact.__table__),
         FactTable(

@@ -19,6 +19,7 @@ from ..store.tables import (
     AgentIntervalFact,
     CaseFact,
     ContactFact,
+    ContactLegFact,
     ForecastIntervalFact,
     QaEvaluationFact,
     SaleFact,
@@ -39,6 +40,7 @@ EVENTS = StoredEvent.__table__
 # Everything derived from the events: the schedule segments go with the facts they feed.
 FACT_TABLES = (
     ContactFact.__table__,
+    ContactLegFact.__table__,
     ScheduleSegment.__table__,
     AgentIntervalFact.__table__,
     AgentDimension.__table__,
