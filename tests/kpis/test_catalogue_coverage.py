@@ -6,6 +6,7 @@ import test_access_kpis
 import test_business_kpis
 import test_customer_kpis
 import test_handling_kpis
+import test_leg_kpis
 import test_resolution_kpis
 import test_workforce_kpis
 from kpi_timeline import StandardKpiTests
@@ -13,6 +14,7 @@ from kpi_timeline import StandardKpiTests
 CONFORMANCE_MODULES = (
     test_access_kpis,
     test_handling_kpis,
+    test_leg_kpis,
     test_workforce_kpis,
     test_business_kpis,
     test_resolution_kpis,
