@@ -18,8 +18,9 @@ order, are walked once.
   Each belongs to the agent leg of the agent its start names, else to the leg connected when
   it started; an episode still open when its leg was passed on ends there, one still open
   at the contact's end ends with it (dropped while the contact lasts).
-* A ``contact.wrapup_completed`` is the ACW of its agent's last leg (without an agent, or of
-  an agent with no leg: of the last agent leg); the latest one wins, ACW = wrap-up − leg end.
+* A ``contact.wrapup_completed`` is the ACW of its agent's last leg that had ended by then
+  (else of the agent's last leg; without an agent, or of an agent with no leg, the same over
+  every agent leg); the latest one of a leg wins, ACW = wrap-up − leg end.
 * talk = (leg end − answer) − hold, handle = talk + hold + ACW once the leg has ended.
 * A leg is in the local interval it was offered in: a queue leg's offer; an agent leg's is
   the offer of the queue leg it answered, else (the first agent leg) the contact's offer,
@@ -228,10 +229,11 @@ class _Walk:
     def _wrapups(self, wrapups: list[Entry]) -> None:
         for entry in wrapups:  # in time order: the latest of each leg wins
             agent = entry.body.get("agentid")
-            own = [leg for leg in self.agent_legs if leg["agentid"] == agent]
-            leg = own[-1] if own else (self.agent_legs[-1] if self.agent_legs else None)
-            if leg is not None:
-                leg["wrapup_ended_at"] = entry.time
+            own = [leg for leg in self.agent_legs if leg["agentid"] == agent] or self.agent_legs
+            # an agent who took the contact again wraps each of their legs up after it ended
+            ended = [leg for leg in own if leg["ended_at"] is not None and leg["ended_at"] <= entry.time]
+            if ended or own:
+                (ended or own)[-1]["wrapup_ended_at"] = entry.time
 
 
 def _durations(leg: dict[str, Any]) -> None:
