@@ -38,6 +38,7 @@ the contact's own, so queue and agent KPIs over legs equal those over contacts.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,7 +108,9 @@ class _Walk:
         for leg in self.agent_legs:
             _durations(leg)
         # sorted() is stable and the walk deterministic, so equal starts keep one order
-        legs = sorted(self.queue_legs + self.agent_legs, key=lambda leg: leg.pop("_start"))
+        legs = sorted(self.queue_legs + self.agent_legs, key=itemgetter("_start"))
+        for leg in legs:
+            del leg["_start"]
         return legs
 
     def _leave_queue(self, at: datetime, outcome: str) -> None:
