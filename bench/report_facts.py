@@ -15,8 +15,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert
 
-from callkpi.projector.buckets import local_buckets
-from callkpi.store.tables import AgentDimension, AgentIntervalFact, ContactFact, SurveyResponseFact
+from callkpi.projector.buckets import EMPTY_BUCKETS, local_buckets
+from callkpi.projector.legs import summary_legs
+from callkpi.store.tables import (
+    AgentDimension,
+    AgentIntervalFact,
+    ContactFact,
+    ContactLegFact,
+    SurveyResponseFact,
+)
 
 FIRST_DAY = date(2026, 1, 5)
 DAYS = 56
@@ -104,6 +111,18 @@ def _handled(rng: random.Random, offered: datetime, wait: float) -> dict[str, An
     }
 
 
+def legs(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contact's legs as the projector writes a summarised contact's: its queue leg and,
+    answered, its agent leg (a transfer counted on the agent leg), in the contact's buckets."""
+    shared = {name: row[name] for name in ("centre", "contactid", "channel", "direction", "language")}
+    leg_columns = ContactLegFact.__table__.columns.keys()
+    blank = {**dict.fromkeys(leg_columns), "hold_count": 0}
+    buckets = {name: row[name] for name in EMPTY_BUCKETS}
+    return [
+        {**blank, **leg, **shared, **buckets, "seq": seq} for seq, leg in enumerate(summary_legs(row))
+    ]
+
+
 def agent_intervals(rng: random.Random) -> Iterator[dict[str, Any]]:
     for offset in range(DAYS):
         day = FIRST_DAY + timedelta(days=offset)
@@ -157,15 +176,17 @@ def survey_response(rng: random.Random, row: dict[str, Any]) -> dict[str, Any]:
 def insert_facts(connection: Connection, contacts: int, seed: int = 20260105) -> dict[str, int]:
     """Write the bench's facts; returns rows per table."""
     rng = random.Random(seed)
-    counts = {"fact_contact": 0, "fact_survey_response": 0}
-    contact_rows, survey_rows = [], []
+    counts = {"fact_contact": 0, "fact_contact_leg": 0, "fact_survey_response": 0}
+    contact_rows, leg_rows, survey_rows = [], [], []
     for number in range(contacts):
         row = contact(rng, number, contacts)
         contact_rows.append(row)
+        leg_rows += legs(row)
         if row["ended_at"] is not None and rng.random() < 0.1:
             survey_rows.append(survey_response(rng, row))
         if len(contact_rows) == CHUNK or number == contacts - 1:
             _flush(connection, ContactFact, contact_rows, counts, "fact_contact")
+            _flush(connection, ContactLegFact, leg_rows, counts, "fact_contact_leg")
             _flush(connection, SurveyResponseFact, survey_rows, counts, "fact_survey_response")
     intervals: list[dict[str, Any]] = []
     counts["fact_agent_interval"] = 0

@@ -56,7 +56,7 @@ async def test_one_kpi_with_variants_parameters_and_the_centres_targets(client, 
     assert response.status_code == 200, response.text
     kpi = response.json()
     assert (kpi["id"], kpi["unit"], kpi["higher_is_better"]) == ("service_level", "%", True)
-    assert kpi["fact"] == "fact_contact"
+    assert kpi["fact"] == "fact_contact_leg"  # service level counts queue legs
     assert kpi["default_variant"] == kpi["variants"][0]["name"] == "answered_over_offered"
     assert {"asterisk_sl", "exclude_short_abandons"} <= {v["name"] for v in kpi["variants"]}
     threshold = next(p for p in kpi["parameters"] if p["name"] == "threshold_s")

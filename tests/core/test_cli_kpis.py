@@ -63,7 +63,7 @@ def test_kpis_show_prints_definition_formula_measures_parameters_and_variants(ru
         "sample n offered, minimum 0",
         "target (default) 80",
         "enabled (default) yes",
-        "answered_fast │ count(*) where outcome == 'answered' and wait_s <= threshold_s",
+        "answered_fast │ count(*) where leg == 'queue' and outcome == 'answered' and wait_s <=",
         "parameter threshold_s │ default 20: Answered within this many seconds",
         "asterisk_sl2 │ (answered + abandoned within T) ÷ (answered + abandoned)",
         "threshold_s=20, short_abandon_s=0",  # exclude_short_abandons uses both parameters

@@ -27,6 +27,7 @@ from callkpi.store.tables import (
     AgentOpenIntervalFact,
     CentreDataEnd,
     ContactFact,
+    ContactLegFact,
     ScheduleSegment,
     StoredEvent,
     SurveyFact,
@@ -367,3 +368,87 @@ def test_attribute_history_and_survey_attribution_are_order_independent(sqlite_i
     # versions of one agent follow each other without gaps or overlaps
     assert [v["valid_to"] for v in history[:-1]] == [v["valid_from"] for v in history[1:]]
     assert history[0]["valid_from"] is None and history[-1]["valid_to"] is None
+
+
+# -- contact legs ---------------------------------------------------------------------------
+
+LEG_STEPS = [
+    "contact.offered",
+    "contact.answered",
+    "contact.hold_started",
+    "contact.hold_ended",
+    "contact.transferred",
+    "contact.abandoned",
+    "contact.ended",
+    "contact.wrapup_completed",
+]
+
+
+@st.composite
+def transfer_scenario(draw) -> list[dict]:
+    """Contacts passing through queues q1/q2 and agents a1–a3: offers in either queue,
+    answers, holds and wrap-ups by any agent (or none), transfers of every kind."""
+    make = event_factory(f"t{draw(st.integers(0, 10**6))}")
+    events = []
+    for contactid in ("c1", "c2")[: draw(st.integers(1, 2))]:
+        for kind in draw(st.lists(st.sampled_from(LEG_STEPS), min_size=2, max_size=12)):
+            data: dict = {}
+            if kind == "contact.transferred":
+                data = {
+                    "kind": draw(st.sampled_from(["blind", "attended", "consult", "unknown"])),
+                    "to_queue": draw(st.sampled_from([None, "q1", "q2"])),
+                    "to_agent": draw(st.sampled_from([None, "a2"])),
+                }
+            elif kind == "contact.ended":
+                data = {"ended_by": draw(st.sampled_from(["customer", "system"]))}
+            events.append(
+                make(
+                    kind,
+                    when(draw(st.integers(0, 30)), draw(st.sampled_from([0, 30]))),
+                    data,
+                    contactid=contactid,
+                    centre="ams",
+                    agentid=draw(st.sampled_from([None, "a1", "a2", "a3"]))
+                    if kind != "contact.offered"
+                    else None,
+                    queue=draw(st.sampled_from(["q1", "q2"])),
+                )
+            )
+    return events
+
+
+def ingest_and_read_legs(store, ingestor, batches: list[list[dict]]) -> list[dict]:
+    reset(store)
+    with store.transaction() as connection:
+        connection.execute(delete(ContactLegFact.__table__))
+    for batch in batches:
+        ingestor.ingest_batch([RawEvent(json.dumps(event), "test") for event in batch])
+    return read_legs(store)
+
+
+def read_legs(store) -> list[dict]:
+    legs = ContactLegFact.__table__
+    with store.transaction() as connection:
+        return [dict(row) for row in connection.execute(select(legs).order_by(*legs.primary_key)).mappings()]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_order_duplication_and_batching_gives_the_same_legs(sqlite_ingestor, data):
+    store, ingestor = sqlite_ingestor
+    events = data.draw(transfer_scenario())
+    resent = data.draw(st.lists(st.sampled_from(events), max_size=4))
+    stream = data.draw(st.permutations(events + resent))
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, max(len(stream) - 1, 1)), max_size=4))))
+    bounds = [0, *cuts, len(stream)]
+    batches = [stream[a:b] for a, b in pairwise(bounds) if stream[a:b]]
+    in_order = sorted(events, key=lambda event: (event["time"], event["id"]))
+    expected = ingest_and_read_legs(store, ingestor, [in_order])
+    assert ingest_and_read_legs(store, ingestor, batches) == expected
+    offered = {e["contactid"] for e in events if e["type"] == "contact.offered"}
+    assert offered <= {leg["contactid"] for leg in expected if leg["leg"] == "queue"}
+    with store.transaction() as connection:
+        rebuild(connection, load_centres(connection))
+    assert read_legs(store) == expected  # and `callkpi rebuild` folds the same legs

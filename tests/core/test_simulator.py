@@ -82,15 +82,15 @@ def test_the_run_holds_every_kind_of_event_a_centre_produces(week: list[dict]):
 
 def test_an_agent_handles_one_contact_at_a_time(week: list[dict]):
     busy: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    answered = {}
-    for event in week:
+    answered: dict[tuple[str, str], str] = {}
+    # a transferred contact is answered by each agent in turn (the same agent again, too):
+    # each agent's span runs from their latest answer to their transfer or wrap-up
+    for event in sorted(week, key=lambda e: (e["time"], e["type"] != "contact.answered")):
+        key = (event.get("contactid"), event.get("agentid"))
         if event["type"] == "contact.answered":
-            answered[event["contactid"]] = event
-    for event in week:
-        if event["type"] in ("contact.wrapup_completed", "contact.transferred"):
-            start = answered[event["contactid"]]
-            if start["agentid"] == event["agentid"]:
-                busy[event["agentid"]].append((start["time"], event["time"]))
+            answered[key] = event["time"]
+        elif event["type"] in ("contact.wrapup_completed", "contact.transferred") and key in answered:
+            busy[event["agentid"]].append((answered.pop(key), event["time"]))
     assert busy
     for spans in busy.values():
         spans.sort()

@@ -90,8 +90,9 @@ def test_a_refresh_rewrites_only_the_months_new_events_touch(store, ingest, make
     before = {m: partition(folder, "fact_contact", m).stat().st_ino for m in ("2026-02", "2026-03")}
     ingest(contact_timeline(make_event, "c3", utc("2026-03-04T11:00:00")))
     summary = refresh(store, folder, lag=NO_LAG)
-    # one partition: March of fact_contact; no agent state events, no other facts
-    assert (summary.partitions, summary.rows) == (1, 2)
+    # two partitions: March of fact_contact (c1, c3) and of fact_contact_leg (a queue and an
+    # agent leg each); no agent state events, no other facts
+    assert (summary.partitions, summary.rows) == (2, 6)
     after = {m: partition(folder, "fact_contact", m).stat().st_ino for m in ("2026-02", "2026-03")}
     assert after["2026-02"] == before["2026-02"] and after["2026-03"] != before["2026-03"]
     assert contact_months(folder) == {"c1": "2026-03", "c2": "2026-02", "c3": "2026-03"}

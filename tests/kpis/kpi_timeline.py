@@ -48,7 +48,8 @@ def answered(
     ended: bool = True,
     **extensions: Any,
 ) -> list[dict[str, Any]]:
-    """An answered contact; ``holds`` are (seconds after the answer, length) episodes inside the talk."""
+    """An answered contact; ``holds`` are (seconds after the answer, length) episodes inside the talk;
+    ``transfers`` transfer it out of the centre when the talk ends."""
     ext = {"contactid": cid, "queue": "sales", "channel": "voice", **extensions}
     answer = start + wait
     events = [
@@ -60,10 +61,12 @@ def answered(
             make("contact.hold_started", at(answer + offset), agentid=agent, **ext),
             make("contact.hold_ended", at(answer + offset + length), agentid=agent, **ext),
         ]
-    events += [
-        make("contact.transferred", at(answer + 1), agentid=agent, **ext) for _ in range(transfers)
-    ]
     end = answer + talk + sum(length for _, length in holds)
+    # a transfer out of the centre as the agent's talk ends: the agent's leg is the whole talk
+    events += [
+        make("contact.transferred", at(end), {"kind": "blind", "external": True}, agentid=agent, **ext)
+        for _ in range(transfers)
+    ]
     if ended:
         events.append(
             make("contact.ended", at(end), {"ended_by": "customer"}, agentid=agent, **ext)

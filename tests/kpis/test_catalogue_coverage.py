@@ -6,6 +6,7 @@ import test_access_kpis
 import test_business_kpis
 import test_customer_kpis
 import test_handling_kpis
+import test_leg_kpis
 import test_required_agents_targets
 import test_resolution_kpis
 import test_workforce_kpis
@@ -14,6 +15,7 @@ from kpi_timeline import StandardKpiTests
 CONFORMANCE_MODULES = (
     test_access_kpis,
     test_handling_kpis,
+    test_leg_kpis,
     test_workforce_kpis,
     test_business_kpis,
     test_resolution_kpis,
@@ -34,8 +36,9 @@ def test_every_kpi_and_variant_has_an_expected_value(standard_kpis):
     catalogue = {
         (r.kpi.id, variant) for r in standard_kpis if r.plugin == "kpis" for variant in r.variants
     }
-    # access and handling 39 (with received), workforce 13 (required_agents: sl, erlang_a, asa,
+    # access and handling 39 (with received), the contact views of the leg KPIs 7 (six
+    # first_queue, aht per_contact), workforce 13 (required_agents: sl, erlang_a, asa,
     # erlang_a_asa), business 5, resolution 9 (fcr has 5 variants), customer 9 (ces: 1–7, 1–5
     # and a share easy on each)
-    assert len(catalogue) == 39 + 18 + 9 + 9
+    assert len(catalogue) == 39 + 7 + 18 + 9 + 9
     assert catalogue - covered == set()

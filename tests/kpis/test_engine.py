@@ -155,6 +155,7 @@ def test_the_catalogue_costs_one_query_per_fact_table_and_grouping(store, facts,
 
 
 def test_identical_measures_of_different_kpis_are_computed_once(standard_kpis):
+    # (the queue KPIs read the queue legs of fact_contact_leg, see test_leg_kpis)
     # offered, answered, answered within 20 s, Σ wait of answered — and answered within 30 s for the override
     kpis = (
         "offered",
@@ -166,8 +167,8 @@ def test_identical_measures_of_different_kpis_are_computed_once(standard_kpis):
         KpiSelection("service_level", parameters={"threshold_s": 30}),
     )
     plan = plan_report(standard_kpis, ReportRequest(kpis, MON, TUE))
-    assert len(plan.queries["fact_contact"]) == 5
-    assert set(plan.queries) == {"fact_contact"}
+    assert len(plan.queries["fact_contact_leg"]) == 5
+    assert set(plan.queries) == {"fact_contact_leg"}
 
 
 def test_variants_and_parameter_overrides_side_by_side(store, facts, standard_kpis):

@@ -186,4 +186,5 @@ def test_the_standard_catalogue_registers_every_kpi_of_access_and_handling(stand
         "answered_over_answered_and_abandoned",
         "asterisk_sl",
         "asterisk_sl2",
+        "first_queue",  # the contact view beside the queue legs
     }

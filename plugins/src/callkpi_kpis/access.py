@@ -18,16 +18,29 @@ from callkpi.kpi import (
 )
 
 from .measures import (
-    ABANDONED,
-    ABANDONED_FAST,
-    ANSWERED,
-    ANSWERED_FAST,
     FINISHED,
+    FIRST_QUEUE_NOTE,
     IS_ABANDONED,
     IS_ANSWERED,
-    IS_QUEUED,
+    LEG_ABANDONED,
+    LEG_ABANDONED_FAST,
+    LEG_ANSWERED,
+    LEG_ANSWERED_FAST,
+    LEG_OFFERED,
+    LEG_QUEUED,
+    LEG_SHORT_ABANDONS,
     OFFERED,
-    SHORT_ABANDONS,
+    QUEUE_LEG,
+    QUEUE_LEGS_NOTE,
+    on_contacts,
+)
+
+# The queue KPIs count queue legs; their first_queue variants the contacts (measures.on_contacts).
+CONTACT_ANSWERED, CONTACT_ABANDONED, CONTACT_ANSWERED_FAST, CONTACT_OFFERED = on_contacts(
+    Measure("answered", "count", filter=(IS_ANSWERED,)),
+    Measure("abandoned", "count", filter=(IS_ABANDONED,)),
+    Measure("answered_fast", "count", filter=(IS_ANSWERED, ("wait_s", "<=", Param("threshold_s")))),
+    OFFERED,
 )
 
 THRESHOLD = Parameter(
@@ -38,22 +51,39 @@ SHORT_ABANDON = Parameter(
 )
 ATTEMPTS = Measure("attempts", "count", filter=(("outcome", "in", FINISHED),))
 QUEUED_FAST = Measure(
-    "queued_fast", "count", filter=(IS_QUEUED, ("wait_s", "<=", Param("threshold_s")))
+    "queued_fast", "count", filter=(QUEUE_LEG, LEG_QUEUED, ("wait_s", "<=", Param("threshold_s")))
 )
 OFFERED_NOTE = (
     "Offered means reached a queue: outcome answered, abandoned or timed out; blocked, failed and "
     "self-served contacts never queued, and a contact still in progress counts once its outcome is known."
 )
+LEG_OFFERED_NOTE = (
+    "Offered means entered the queue and left it: answered, abandoned, timed out or transferred on; blocked, "
+    "failed and self-served contacts never queued, and a leg still waiting counts once it leaves. "
+    f"{QUEUE_LEGS_NOTE}"
+)
+
+
+def first_queue(*measures: Measure, sample: str | tuple[str, ...] | None = None) -> Variant:
+    """The contact view of a queue KPI: the same formula over contacts by their first queue."""
+    return Variant(
+        "first_queue",
+        "the same over contacts, each in the queue it was first offered to (fact_contact)",
+        measures=measures,
+        sample=sample,
+    )
 
 offered = Kpi(
     "offered",
     "Contacts offered",
     "n",
     None,
-    f"Contacts offered to a queue, by the local interval they were offered in. {OFFERED_NOTE}",
-    "fact_contact",
-    (OFFERED,),
+    f"Contacts offered to a queue, by the local interval they were offered in. {LEG_OFFERED_NOTE} "
+    f"{FIRST_QUEUE_NOTE}",
+    "fact_contact_leg",
+    (LEG_OFFERED,),
     value_of("offered"),
+    variants=(first_queue(CONTACT_OFFERED),),
 )
 
 received = Kpi(
@@ -99,10 +129,11 @@ answered = Kpi(
     "Contacts answered",
     "n",
     None,
-    "Contacts connected to an agent (outcome answered).",
-    "fact_contact",
-    (ANSWERED,),
+    f"Contacts connected to an agent from a queue (outcome answered). {QUEUE_LEGS_NOTE} {FIRST_QUEUE_NOTE}",
+    "fact_contact_leg",
+    (LEG_ANSWERED,),
     value_of("answered"),
+    variants=(first_queue(CONTACT_ANSWERED),),
 )
 
 answer_rate = Kpi(
@@ -110,11 +141,13 @@ answer_rate = Kpi(
     "Answer rate",
     "%",
     True,
-    f"Share of offered contacts that were answered: answered ÷ offered × 100. {OFFERED_NOTE}",
-    "fact_contact",
-    (ANSWERED, OFFERED),
+    f"Share of offered contacts that were answered: answered ÷ offered × 100. {LEG_OFFERED_NOTE} "
+    f"{FIRST_QUEUE_NOTE}",
+    "fact_contact_leg",
+    (LEG_ANSWERED, LEG_OFFERED),
     percent_of("answered", "offered"),
     sample="offered",
+    variants=(first_queue(CONTACT_ANSWERED, CONTACT_OFFERED),),
 )
 
 service_level = Kpi(
@@ -129,16 +162,18 @@ service_level = Kpi(
     "(Talkdesk); abandons_in_threshold_met counts every queued contact that left the queue (answered, abandoned "
     "or timed out) within the threshold ÷ offered (Amazon Connect); answered_over_answered_and_abandoned divides "
     "by answered + abandoned (Genesys); asterisk_sl divides by answered only; asterisk_sl2 is (answered + abandoned "
-    f"within the threshold) ÷ (answered + abandoned). {OFFERED_NOTE}",
-    "fact_contact",
-    (ANSWERED_FAST, OFFERED),
+    f"within the threshold) ÷ (answered + abandoned). {LEG_OFFERED_NOTE} Variant first_queue is the default's "
+    "formula over contacts, each in the queue it was first offered to (fact_contact).",
+    "fact_contact_leg",
+    (LEG_ANSWERED_FAST, LEG_OFFERED),
     percent_of("answered_fast", "offered"),
     parameters=(THRESHOLD, SHORT_ABANDON),
     variants=(
+        first_queue(CONTACT_ANSWERED_FAST, CONTACT_OFFERED),
         Variant(
             "exclude_short_abandons",
             "answered within T ÷ (offered − short abandons)",
-            measures=(SHORT_ABANDONS,),
+            measures=(LEG_SHORT_ABANDONS,),
             formula=columnar(lambda m, p: percent(m["answered_fast"], m["offered"] - m["short_abandons"])),
         ),
         Variant(
@@ -150,21 +185,21 @@ service_level = Kpi(
         Variant(
             "answered_over_answered_and_abandoned",
             "answered within T ÷ (answered + abandoned)",
-            measures=(ANSWERED, ABANDONED),
+            measures=(LEG_ANSWERED, LEG_ABANDONED),
             sample=("answered", "abandoned"),
             formula=columnar(lambda m, p: percent(m["answered_fast"], m["answered"] + m["abandoned"])),
         ),
         Variant(
             "asterisk_sl",
             "answered within T ÷ answered",
-            measures=(ANSWERED,),
+            measures=(LEG_ANSWERED,),
             sample="answered",
             formula=percent_of("answered_fast", "answered"),
         ),
         Variant(
             "asterisk_sl2",
             "(answered + abandoned within T) ÷ (answered + abandoned)",
-            measures=(ANSWERED, ABANDONED, ABANDONED_FAST),
+            measures=(LEG_ANSWERED, LEG_ABANDONED, LEG_ABANDONED_FAST),
             sample=("answered", "abandoned"),
             formula=columnar(lambda m, p: percent(
                 m["answered_fast"] + m["abandoned_fast"], m["answered"] + m["abandoned"]
@@ -182,9 +217,10 @@ asa = Kpi(
     "s",
     False,
     "Mean wait of answered contacts: Σ wait of answered ÷ answered. Variant all_contacts divides the same sum by "
-    "every offered contact, which understates the wait (a common dashboard error, shown only on request).",
-    "fact_contact",
-    (Measure("answered_wait", "sum", "wait_s", filter=(IS_ANSWERED,)), ANSWERED),
+    "every offered contact, which understates the wait (a common dashboard error, shown only on request). The "
+    f"wait is the leg's own, from entering that queue to the answer there. {QUEUE_LEGS_NOTE} {FIRST_QUEUE_NOTE}",
+    "fact_contact_leg",
+    (Measure("answered_wait", "sum", "wait_s", filter=(QUEUE_LEG, IS_ANSWERED)), LEG_ANSWERED),
     mean_of("answered_wait", "answered"),
     sample="answered",
     target=20,
@@ -192,9 +228,13 @@ asa = Kpi(
         Variant(
             "all_contacts",
             "Σ wait of answered ÷ offered",
-            measures=(OFFERED,),
+            measures=(LEG_OFFERED,),
             formula=mean_of("answered_wait", "offered"),
             sample="offered",
+        ),
+        first_queue(
+            *on_contacts(Measure("answered_wait", "sum", "wait_s", filter=(IS_ANSWERED,))),
+            CONTACT_ANSWERED,
         ),
     ),
 )
@@ -205,11 +245,12 @@ avg_queue_time = Kpi(
     "s",
     False,
     "Mean time in queue of every queued contact, whatever became of it: Σ wait ÷ queued contacts with a known wait "
-    "(a timed-out contact whose source gave no wait is left out of both sums).",
-    "fact_contact",
+    "(a timed-out contact whose source gave no wait is left out of both sums); a leg transferred on from its "
+    f"queue counts with its wait there. {QUEUE_LEGS_NOTE}",
+    "fact_contact_leg",
     (
-        Measure("queued_wait", "sum", "wait_s", filter=(IS_QUEUED,)),
-        Measure("queued_with_wait", "count", "wait_s", filter=(IS_QUEUED,)),
+        Measure("queued_wait", "sum", "wait_s", filter=(QUEUE_LEG, LEG_QUEUED)),
+        Measure("queued_with_wait", "count", "wait_s", filter=(QUEUE_LEG, LEG_QUEUED)),
     ),
     mean_of("queued_wait", "queued_with_wait"),
     sample="queued_with_wait",
@@ -221,9 +262,9 @@ longest_wait = Kpi(
     "s",
     False,
     "The longest time any queued contact waited in queue (answered, abandoned or timed out). Group by weekday and "
-    "hour to find the worst Tuesday.",
-    "fact_contact",
-    (Measure("longest_wait", "max", "wait_s", filter=(IS_QUEUED,)), OFFERED),
+    f"hour to find the worst Tuesday. One leg's wait, in one queue. {QUEUE_LEGS_NOTE}",
+    "fact_contact_leg",
+    (Measure("longest_wait", "max", "wait_s", filter=(QUEUE_LEG, LEG_QUEUED)), LEG_OFFERED),
     value_of("longest_wait"),
     sample="offered",
 )
@@ -236,19 +277,21 @@ abandon_rate = Kpi(
     "Share of offered contacts whose caller hung up while waiting: abandoned ÷ offered × 100 (over_offered, the "
     "default). exclude_short_abandons removes abandons after less than short_abandon_s seconds from numerator "
     "and denominator; over_answered_and_abandoned divides by answered + abandoned, leaving timed-out contacts out. "
-    f"{OFFERED_NOTE}",
-    "fact_contact",
-    (ABANDONED, OFFERED),
+    f"A caller who hangs up in the second queue after a transfer is abandoned there. {LEG_OFFERED_NOTE} "
+    "Variant first_queue is over_offered over contacts, each in the queue it was first offered to (fact_contact).",
+    "fact_contact_leg",
+    (LEG_ABANDONED, LEG_OFFERED),
     percent_of("abandoned", "offered"),
     parameters=(SHORT_ABANDON,),
     default_variant="over_offered",
     sample="offered",
     target=5,
     variants=(
+        first_queue(CONTACT_ABANDONED, CONTACT_OFFERED),
         Variant(
             "exclude_short_abandons",
             "(abandoned − short abandons) ÷ (offered − short abandons)",
-            measures=(SHORT_ABANDONS,),
+            measures=(LEG_SHORT_ABANDONS,),
             formula=columnar(lambda m, p: percent(
                 m["abandoned"] - m["short_abandons"], m["offered"] - m["short_abandons"]
             )),
@@ -256,7 +299,7 @@ abandon_rate = Kpi(
         Variant(
             "over_answered_and_abandoned",
             "abandoned ÷ (answered + abandoned)",
-            measures=(ANSWERED,),
+            measures=(LEG_ANSWERED,),
             sample=("answered", "abandoned"),
             formula=columnar(lambda m, p: percent(m["abandoned"], m["answered"] + m["abandoned"])),
         ),
@@ -269,13 +312,15 @@ abandoned_within = Kpi(
     "%",
     False,
     "The impatience curve: share of offered contacts abandoned with a wait of at most within_s seconds "
-    f"(inclusive) ÷ offered × 100; within_60s (default) and within_180s. {OFFERED_NOTE}",
-    "fact_contact",
+    f"(inclusive) ÷ offered × 100; within_60s (default) and within_180s. {LEG_OFFERED_NOTE}",
+    "fact_contact_leg",
     (
         Measure(
-            "abandoned_within", "count", filter=(IS_ABANDONED, ("wait_s", "<=", Param("within_s")))
+            "abandoned_within",
+            "count",
+            filter=(QUEUE_LEG, IS_ABANDONED, ("wait_s", "<=", Param("within_s"))),
         ),
-        OFFERED,
+        LEG_OFFERED,
     ),
     percent_of("abandoned_within", "offered"),
     sample="offered",
@@ -291,11 +336,12 @@ avg_abandon_time = Kpi(
     "Average abandon time",
     "s",
     None,
-    "How long callers waited before giving up: Σ wait of abandoned ÷ abandoned contacts with a known wait.",
-    "fact_contact",
+    "How long callers waited before giving up: Σ wait of abandoned ÷ abandoned contacts with a known wait; after "
+    f"a transfer, the wait in the queue they gave up in. {QUEUE_LEGS_NOTE}",
+    "fact_contact_leg",
     (
-        Measure("abandon_wait", "sum", "wait_s", filter=(IS_ABANDONED,)),
-        Measure("abandoned_with_wait", "count", "wait_s", filter=(IS_ABANDONED,)),
+        Measure("abandon_wait", "sum", "wait_s", filter=(QUEUE_LEG, IS_ABANDONED)),
+        Measure("abandoned_with_wait", "count", "wait_s", filter=(QUEUE_LEG, IS_ABANDONED)),
     ),
     mean_of("abandon_wait", "abandoned_with_wait"),
     sample="abandoned_with_wait",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from callkpi.kpi import Kpi, Measure, Variant, columnar, divide, mean_of, percent_of, value_of
 
-from .measures import HANDLED, IS_HANDLED
+from .measures import AGENT_LEGS_NOTE, IS_HANDLED, IS_LEG_HANDLED, LEG_HANDLED, on_contacts
 
 HANDLED_NOTE = (
-    "Handled means answered and ended, so its talk, hold and after-contact work are known; a contact "
-    "still in progress counts once it ends."
+    "Handled means an agent answered it and their part has ended (the contact ended, or they passed it on), so "
+    f"their talk, hold and after-contact work are known; a leg still in progress counts once it ends. {AGENT_LEGS_NOTE}"
 )
-HELD = Measure("held", "count", filter=(*IS_HANDLED, ("hold_count", ">", 0)))
-HOLD = Measure("hold", "sum", "hold_s", filter=IS_HANDLED)
+HELD = Measure("held", "count", filter=(*IS_LEG_HANDLED, ("hold_count", ">", 0)))
+HOLD = Measure("hold", "sum", "hold_s", filter=IS_LEG_HANDLED)
 STAFFED = Measure("staffed", "sum", "staffed_s", fact="fact_agent_interval")
 
 aht = Kpi(
@@ -23,21 +23,31 @@ aht = Kpi(
     "talk_includes_hold is Avaya's form, (talk including hold + ACW) ÷ handled: callkpi's facts keep hold apart "
     "from talk, so it adds hold to talk and gives the default's value — it is named so a comparison with Avaya "
     "says which definition it matched. Variant excludes_acw leaves after-contact work out: (talk + hold) ÷ handled. "
+    + "Variant per_contact is the contact view (fact_contact): Σ handle of each contact, the agent who answered "
+    "first taking the whole of it, ÷ handled contacts. "
     + HANDLED_NOTE,
-    "fact_contact",
-    (Measure("handle", "sum", "handle_s", filter=IS_HANDLED), HANDLED),
+    "fact_contact_leg",
+    (Measure("handle", "sum", "handle_s", filter=IS_LEG_HANDLED), LEG_HANDLED),
     mean_of("handle", "handled"),
     sample="handled",
     variants=(
         Variant(
             "talk_includes_hold",
             "(talk including hold + ACW) ÷ handled",
-            measures=(Measure("handle", "sum", ("talk_s", "hold_s", "acw_s"), filter=IS_HANDLED),),
+            measures=(Measure("handle", "sum", ("talk_s", "hold_s", "acw_s"), filter=IS_LEG_HANDLED),),
         ),
         Variant(
             "excludes_acw",
             "(talk + hold) ÷ handled",
-            measures=(Measure("handle", "sum", ("talk_s", "hold_s"), filter=IS_HANDLED),),
+            measures=(Measure("handle", "sum", ("talk_s", "hold_s"), filter=IS_LEG_HANDLED),),
+        ),
+        Variant(
+            "per_contact",
+            "Σ handle of handled contacts ÷ handled contacts, by the first agent (fact_contact)",
+            measures=on_contacts(
+                Measure("handle", "sum", "handle_s", filter=IS_HANDLED),
+                Measure("handled", "count", filter=IS_HANDLED),
+            ),
         ),
     ),
 )
@@ -48,8 +58,8 @@ avg_talk_time = Kpi(
     "s",
     False,
     f"Mean talk time, hold excluded: Σ talk ÷ handled contacts. {HANDLED_NOTE}",
-    "fact_contact",
-    (Measure("talk", "sum", "talk_s", filter=IS_HANDLED), HANDLED),
+    "fact_contact_leg",
+    (Measure("talk", "sum", "talk_s", filter=IS_LEG_HANDLED), LEG_HANDLED),
     mean_of("talk", "handled"),
     sample="handled",
 )
@@ -60,8 +70,8 @@ avg_call_length = Kpi(
     "s",
     None,
     f"Mean time connected to the agent, hold included, ACW not: Σ (talk + hold) ÷ handled contacts. {HANDLED_NOTE}",
-    "fact_contact",
-    (Measure("connected", "sum", ("talk_s", "hold_s"), filter=IS_HANDLED), HANDLED),
+    "fact_contact_leg",
+    (Measure("connected", "sum", ("talk_s", "hold_s"), filter=IS_LEG_HANDLED), LEG_HANDLED),
     mean_of("connected", "handled"),
     sample="handled",
 )
@@ -73,7 +83,7 @@ avg_hold_time = Kpi(
     False,
     "Mean hold time of the contacts put on hold: Σ hold ÷ handled contacts with at least one hold. Variant "
     f"per_answered spreads the same hold over every handled contact. {HANDLED_NOTE}",
-    "fact_contact",
+    "fact_contact_leg",
     (HOLD, HELD),
     mean_of("hold", "held"),
     sample="held",
@@ -81,7 +91,7 @@ avg_hold_time = Kpi(
         Variant(
             "per_answered",
             "Σ hold ÷ handled",
-            measures=(HANDLED,),
+            measures=(LEG_HANDLED,),
             formula=mean_of("hold", "handled"),
             sample="handled",
         ),
@@ -94,8 +104,8 @@ hold_rate = Kpi(
     "%",
     False,
     f"Share of handled contacts put on hold at least once: held ÷ handled × 100. {HANDLED_NOTE}",
-    "fact_contact",
-    (HELD, HANDLED),
+    "fact_contact_leg",
+    (HELD, LEG_HANDLED),
     percent_of("held", "handled"),
     sample="handled",
 )
@@ -106,8 +116,8 @@ longest_hold = Kpi(
     "s",
     False,
     "The longest single hold episode of any handled contact (not the longest total hold of one contact).",
-    "fact_contact",
-    (Measure("longest_hold", "max", "longest_hold_s", filter=IS_HANDLED), HELD),
+    "fact_contact_leg",
+    (Measure("longest_hold", "max", "longest_hold_s", filter=IS_LEG_HANDLED), HELD),
     value_of("longest_hold"),
     sample="held",
 )
@@ -118,8 +128,8 @@ avg_acw = Kpi(
     "s",
     False,
     f"Mean after-contact work (wrap-up): Σ ACW ÷ handled contacts; a contact without wrap-up adds 0. {HANDLED_NOTE}",
-    "fact_contact",
-    (Measure("acw", "sum", "acw_s", filter=IS_HANDLED), HANDLED),
+    "fact_contact_leg",
+    (Measure("acw", "sum", "acw_s", filter=IS_LEG_HANDLED), LEG_HANDLED),
     mean_of("acw", "handled"),
     sample="handled",
 )
@@ -129,9 +139,13 @@ transfer_rate = Kpi(
     "Transfer rate",
     "%",
     None,
-    f"Share of handled contacts transferred at least once: transferred ÷ handled × 100. {HANDLED_NOTE}",
-    "fact_contact",
-    (Measure("transferred", "count", filter=(*IS_HANDLED, ("transfers", ">", 0))), HANDLED),
+    "Share of handled contacts the agent transferred out (blind, attended or consult): agent legs that ended in a "
+    f"transfer ÷ handled agent legs × 100; the agent who took the transfer is not charged with it. {HANDLED_NOTE}",
+    "fact_contact_leg",
+    (
+        Measure("transferred", "count", filter=(*IS_LEG_HANDLED, ("outcome", "==", "transferred"))),
+        LEG_HANDLED,
+    ),
     percent_of("transferred", "handled"),
     sample="handled",
 )
@@ -142,11 +156,11 @@ contacts_per_hour = Kpi(
     "per_hour",
     True,
     "Handled contacts per staffed (logged-in) hour: handled ÷ (Σ staffed seconds ÷ 3600). It reads two fact tables "
-    "— contacts by the agent who answered them and the local interval they were offered in, staffed time from the "
+    "— agent legs by their agent and the local interval they were offered in, staffed time from the "
     "agent-interval facts — joined on the report's dimensions, so it can be grouped only by dimensions both share "
     f"(centre, agent, team, site, date … weekday; not queue, channel or direction). {HANDLED_NOTE}",
-    "fact_contact",
-    (HANDLED, STAFFED),
+    "fact_contact_leg",
+    (LEG_HANDLED, STAFFED),
     columnar(lambda m, p: divide(m["handled"], divide(m["staffed"], 3600))),
     sample="handled",
 )
@@ -157,11 +171,11 @@ case_volume = Kpi(
     "n",
     None,
     "Handled contacts per agent-shift worked: handled ÷ shifts, where a shift is one agent's local day with "
-    "staffed time (a shift across midnight counts twice). Like contacts_per_hour it joins the contact and "
+    "staffed time (a shift across midnight counts twice). Like contacts_per_hour it joins the agent-leg and "
     f"agent-interval facts on the report's dimensions. {HANDLED_NOTE}",
-    "fact_contact",
+    "fact_contact_leg",
     (
-        HANDLED,
+        LEG_HANDLED,
         Measure(
             "shifts",
             "count_distinct",

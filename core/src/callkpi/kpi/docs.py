@@ -36,6 +36,13 @@ with a filter); the **formula** turns the measures of one report row into the va
 Parameters appear in filters and formulas by name. A ratio with no volume is *no
 data*, never 0 % or 100 %. The sample size *n* is the measure(s) named below; with
 fewer than the minimum sample a value is shown but not judged against its target.
+
+Each KPI's *fact table* says what it counts (`docs/facts.md`): queue KPIs count the queue
+legs of `fact_contact_leg` (a contact transferred to another queue counts in each queue it
+entered), agent KPIs its agent legs (each agent who handled a contact, with their own talk,
+hold and wrap-up), customer KPIs (FCR, surveys, resolution) count contacts in
+`fact_contact`. Where the contact view is also reported, it is the variant `first_queue`
+(queue KPIs) or `per_contact` (AHT).
 """
 
 

@@ -25,6 +25,7 @@ from ..store.tables import (
     AgentOpenIntervalFact,
     CaseFact,
     ContactFact,
+    ContactLegFact,
     ForecastIntervalFact,
     QaEvaluationFact,
     SaleFact,
@@ -209,6 +210,14 @@ FACT_TABLES: dict[str, FactTable] = {
             "fact_contact",
             ContactFact.__table__,
             categories=("outcome",),
+            agent_time=("answered_at", "offered_at"),
+        ),
+        # queue KPIs count its queue legs, agent KPIs its agent legs (store.tables.ContactLegFact);
+        # a leg's agent takes the team it was in when it answered that leg
+        FactTable(
+            "fact_contact_leg",
+            ContactLegFact.__table__,
+            categories=("leg", "outcome"),
             agent_time=("answered_at", "offered_at"),
         ),
         FactTable(

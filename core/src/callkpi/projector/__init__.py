@@ -3,7 +3,8 @@
 Order independence is the contract (DESIGN.md, "Data flow" step 3): any permutation,
 duplication and batching of the same events yields the same facts. Every contact or
 agent a batch touches is therefore recomputed from all of its stored events, never
-patched. The rules live in the modules: ``contacts`` (fact_contact), ``gaps`` (the gap to
+patched. The rules live in the modules: ``contacts`` (fact_contact), ``legs``
+(fact_contact_leg: a contact's queue and agent legs), ``gaps`` (the gap to
 the customer's next contact), ``agents`` and ``schedule`` (fact_agent_interval),
 ``roster`` (dim_agent_history, dim_agent), ``surveys`` and ``survey_attribution``
 (fact_survey, fact_survey_response), ``business_facts``

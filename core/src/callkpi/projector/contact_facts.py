@@ -1,9 +1,11 @@
-"""Recomputing the ``fact_contact`` rows of the contacts a batch touches.
+"""Recomputing the ``fact_contact`` and ``fact_contact_leg`` rows of the contacts a batch touches.
 
 A touched contact is folded again from all of its stored events, never patched, which is
 what makes the facts independent of arrival order and batching. A contact without a fact
 row has no events from earlier batches (every contact event ever projected leaves one),
-so its events in this batch are all of them and need not be read back.
+so its events in this batch are all of them and need not be read back. A contact's legs
+are replaced as a whole (a late event can merge or split legs), so only contacts that
+already had a fact row have legs to delete.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from collections import defaultdict
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from ..store.centres import CentreConfig
-from ..store.tables import ContactFact, StoredEvent
+from ..store.tables import ContactFact, ContactLegFact, StoredEvent
 from .contacts import CONTACT_TYPES, RANKS, fold_contact
 from .gaps import apply_gaps
+from .legs import fold_legs
 from .timeline import timeline
 from .upsert import chunks, upsert
 
 FACTS = ContactFact.__table__
+LEGS = ContactLegFact.__table__
 EVENTS = StoredEvent.__table__
 
 
@@ -41,15 +45,28 @@ def project_contacts(
     if earlier:
         touched.update(_stored_events(connection, centre.name, list(earlier)))
     zone = centre.zone
-    facts = {
-        contactid: fold_contact(centre.name, contactid, timeline(events, RANKS), zone)
-        for contactid, events in touched.items()
-    }
+    facts: dict[str, dict[str, Any]] = {}
+    legs: list[dict[str, Any]] = []
+    for contactid, events in touched.items():
+        entries = timeline(events, RANKS)
+        facts[contactid] = fold_contact(centre.name, contactid, entries, zone)
+        legs += fold_legs(facts[contactid], entries, zone)
     customers = {row["customer_hmac"] for row in facts.values()} | set(earlier.values())
     customers.discard(None)
     apply_gaps(connection, centre.name, facts, customers)
     upsert(connection, FACTS, list(facts.values()))
+    _replace_legs(connection, centre.name, list(earlier), legs)
     return facts
+
+
+def _replace_legs(
+    connection: Connection, centre: str, stored: list[str], legs: list[dict[str, Any]]
+) -> None:
+    """Delete the legs of the contacts in ``stored`` (those with a fact row before), then
+    write ``legs``, the touched contacts' legs as they now stand."""
+    for chunk in chunks(stored):
+        connection.execute(delete(LEGS).where(LEGS.c.centre == centre, LEGS.c.contactid.in_(chunk)))
+    upsert(connection, LEGS, legs)
 
 
 def _stored_customers(

@@ -23,6 +23,7 @@ from ..store.tables import (
     CaseFact,
     CentreDataEnd,
     ContactFact,
+    ContactLegFact,
     ForecastIntervalFact,
     QaEvaluationFact,
     SaleFact,
@@ -45,6 +46,7 @@ EVENTS = StoredEvent.__table__
 # open episodes and the data end with the agent time.
 FACT_TABLES = (
     ContactFact.__table__,
+    ContactLegFact.__table__,
     ScheduleSegment.__table__,
     AgentIntervalFact.__table__,
     AgentOpenEpisode.__table__,

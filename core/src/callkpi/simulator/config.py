@@ -21,7 +21,10 @@ class QueueSpec:
 
     Times are means in seconds; ``patience_s`` is the mean of the callers' exponential
     patience (``math.inf``: nobody hangs up); ``max_queue`` the waiting contacts beyond
-    which a new one is blocked (``None``: no limit)."""
+    which a new one is blocked (``None``: no limit). ``transfer_share`` of the answered
+    contacts are blind-transferred to queue ``transfer_to`` when their talk ends;
+    ``consult_share`` are handed to another idle agent of the queue after a consultation of
+    mean ``consult_s`` with the customer on hold (an attended or consult transfer)."""
 
     name: str
     channel: Literal["voice", "chat"] = "voice"
@@ -33,6 +36,8 @@ class QueueSpec:
     hold_s: float = 45.0
     transfer_share: float = 0.0
     transfer_to: str | None = None
+    consult_share: float = 0.0
+    consult_s: float = 40.0
     patience_s: float = math.inf
     max_queue: int | None = None
     self_service_share: float = 0.0
@@ -111,6 +116,7 @@ DEMO_QUEUES: tuple[QueueSpec, ...] = (
         talk_s=300,
         acw_s=40,
         hold_share=0.2,
+        consult_share=0.04,
         patience_s=180,
         max_queue=25,
         unresolved_share=0.1,

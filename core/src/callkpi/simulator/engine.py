@@ -176,7 +176,8 @@ class Simulation:
         end += self._hold(t, end, contact)
         queue = contact.queue
         moves = queue.transfer_to in self.queues and self.rng.random() < queue.transfer_share
-        self.at(end, self._transfer if moves else self._end_talk, contact)
+        consults = not moves and queue.consult_share and self.rng.random() < queue.consult_share
+        self.at(end, self._transfer if moves else self._consult if consults else self._end_talk, contact)
 
     def _hold(self, answered: float, talk_end: float, contact: Contact) -> float:
         """Maybe put the customer on hold once during the talk; the hold's length."""
@@ -185,8 +186,8 @@ class Simulation:
             return 0.0
         start = answered + self.rng.random() * (talk_end - answered)
         length = self.rng.expovariate(1 / queue.hold_s)
-        self.contact_event(start, "contact.hold_started", contact, {})
-        self.contact_event(start + length, "contact.hold_ended", contact, {})
+        self.contact_event(start, "contact.hold_started", contact, {}, contact.agent)
+        self.contact_event(start + length, "contact.hold_ended", contact, {}, contact.agent)
         return length
 
     def _transfer(self, t: float, contact: Contact) -> None:
@@ -201,14 +202,57 @@ class Simulation:
         agent = contact.agent
         assert agent is not None
         self.set_state(t, agent, "after_contact_work")
-        self.at(t + acw(self.rng, contact.queue), self.free, agent)
+        self.at(t + acw(self.rng, contact.queue), self._passed_on_wrapup, (contact.id, contact.queue, agent))
         contact.queue, contact.leg, contact.state, contact.waited_from = (
             target,
             contact.leg + 1,
             WAITING,
             t,
         )
+        # the canonical re-queue (DESIGN.md "Facts", contact legs): offered again, same contact
+        self.contact_event(t, "contact.offered", contact, {"customer": contact.customer, "direction": "inbound"})
         self._enqueue(t, contact)
+
+    def _consult(self, t: float, contact: Contact) -> None:
+        """The agent puts the customer on hold and consults an idle colleague of the queue,
+        then hands the contact over; with nobody idle the contact simply ends."""
+        colleague = self._idle_agent(contact.queue.name)
+        if colleague is None:
+            self._end_talk(t, contact)
+            return
+        colleague.busy = True
+        self.contact_event(t, "contact.hold_started", contact, {}, contact.agent)
+        length = self.rng.expovariate(1 / contact.queue.consult_s)
+        self.at(t + length, self._hand_over, (contact, colleague))
+
+    def _hand_over(self, t: float, handing: tuple[Contact, Agent]) -> None:
+        contact, colleague = handing
+        agent = contact.agent
+        assert agent is not None
+        kind = self.rng.choice(("attended", "consult"))
+        self.contact_event(t, "contact.answered", contact, {}, colleague)
+        self.contact_event(t, "contact.hold_ended", contact, {}, colleague)
+        data = {"kind": kind, "to_agent": colleague.id}
+        self.contact_event(t, "contact.transferred", contact, data, agent)
+        self.set_state(t, agent, "after_contact_work")
+        self.at(t + acw(self.rng, contact.queue), self._passed_on_wrapup, (contact.id, contact.queue, agent))
+        contact.agent = colleague
+        self.set_state(t, colleague, "on_contact")
+        self.at(t + talk(self.rng, contact.queue), self._end_talk, contact)
+
+    def _passed_on_wrapup(self, t: float, passed: tuple[str, QueueSpec, Agent]) -> None:
+        """The wrap-up of an agent who passed the contact on: their own ACW ends."""
+        contactid, queue, agent = passed
+        self.emit(
+            t,
+            "contact.wrapup_completed",
+            {"disposition": "transferred"},
+            contactid=contactid,
+            agentid=agent.id,
+            queue=queue.name,
+            channel=queue.channel,
+        )
+        self.free(t, agent)
 
     def _end_talk(self, t: float, contact: Contact) -> None:
         self.contact_event(t, "contact.ended", contact, {"ended_by": "customer"})

@@ -7,6 +7,9 @@ rewriting too much:
   contact of the same customers (their gap to the next contact may have changed); plus
   the months those contacts had in the snapshot, because an early event arriving late
   can move a contact to another month.
+* ``fact_contact_leg``: the months the legs of every contact the new events name are in,
+  plus the months those contacts' legs had in the snapshot (a leg is in the month of its
+  own offer, which a late event can move).
 * ``fact_agent_interval``: per agent, the months its rows can change in — from the state
   event before the agent's earliest new one to the state event after its latest, and the
   time every new schedule covers — widened by the adherence tolerance and one interval.
@@ -27,11 +30,12 @@ from ..projector.agent_queries import neighbour_times
 from ..projector.buckets import INTERVAL
 from ..projector.schedule import segments
 from ..store.centres import CentreConfig
-from ..store.tables import ContactFact, StoredEvent
+from ..store.tables import ContactFact, ContactLegFact, StoredEvent
 from .layout import as_date
 
 EVENTS = StoredEvent.__table__
 CONTACTS = ContactFact.__table__
+LEGS = ContactLegFact.__table__
 STATE = "agent.state_changed"
 SCHEDULE = "schedule.published"
 EVERY_MONTH = None
@@ -54,6 +58,8 @@ def changed_partitions(
     dirty: Dirty = dict.fromkeys(tables, EVERY_MONTH)
     if "fact_contact" in dirty:
         dirty["fact_contact"] = _contact_months(connection, centre.name, new)
+    if "fact_contact_leg" in dirty:
+        dirty["fact_contact_leg"] = _leg_months(connection, centre.name, new)
     if "fact_agent_interval" in dirty:
         dirty["fact_agent_interval"] = _agent_months(connection, centre, new)
     return dirty
@@ -90,6 +96,16 @@ def _contact_months(connection: Connection, centre: str, new: tuple[Any, ...]) -
             CONTACTS.c.local_month.is_not(None),
             or_(CONTACTS.c.contactid.in_(touched), CONTACTS.c.customer_hmac.in_(customers)),
         )
+    )
+    return {as_date(month) for month in connection.execute(query).scalars()}
+
+
+def _leg_months(connection: Connection, centre: str, new: tuple[Any, ...]) -> set[date]:
+    touched = _touched(centre, new[1]).scalar_subquery()
+    query = (
+        select(LEGS.c.local_month)
+        .distinct()
+        .where(LEGS.c.centre == centre, LEGS.c.local_month.is_not(None), LEGS.c.contactid.in_(touched))
     )
     return {as_date(month) for month in connection.execute(query).scalars()}
 

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Table
 from ..projector.open_episodes import refresh_open_time
 from ..store.centres import CentreConfig, load_centres
 from . import watermark
-from .changes import CONTACTS, EVERY_MONTH, Dirty, changed_partitions, touched_contacts
+from .changes import CONTACTS, EVERY_MONTH, LEGS, Dirty, changed_partitions, touched_contacts
 from .export import export_partition, export_whole, months_in_store
 from .layout import snapshot_tables, stored_partitions
 from .reader import SnapshotReader
@@ -133,21 +133,22 @@ def _dirty(
         return dict.fromkeys(names, EVERY_MONTH)
     since = mark.through - job.lag if mark.through is not None else None
     dirty = changed_partitions(connection, centre, since, names)
-    if dirty.get("fact_contact") is not None:
-        old = _old_contact_months(connection, job.directory, centre.name, since)
-        dirty["fact_contact"] |= old
+    for table in (CONTACTS, LEGS):
+        if dirty.get(table.name) is not None:
+            dirty[table.name] |= _old_contact_months(connection, job.directory, table, centre.name, since)
     return dirty
 
 
 def _old_contact_months(
-    connection: Connection, directory: Path, centre: str, since: Any
+    connection: Connection, directory: Path, table: Table, centre: str, since: Any
 ) -> set[date]:
-    """The months the snapshot had the touched contacts in: a late early event can move one."""
+    """The months the snapshot had the touched contacts (or their legs) in: a late early event
+    can move one."""
     contacts = touched_contacts(connection, centre, since)
-    if not contacts or not stored_partitions(directory, "fact_contact", centre):
+    if not contacts or not stored_partitions(directory, table.name, centre):
         return set()
-    with SnapshotReader(directory, [CONTACTS], []) as reader:
-        return reader.months_holding("fact_contact", centre, "contactid", contacts)
+    with SnapshotReader(directory, [table], []) as reader:
+        return reader.months_holding(table.name, centre, "contactid", contacts)
 
 
 def _rewrite(

@@ -153,6 +153,49 @@ class ContactFact(LocalBuckets, table=True):
     )
 
 
+class ContactLegFact(LocalBuckets, table=True):
+    """One row per leg of a contact (``projector.legs``): a *queue* leg each time it entered a
+    queue, an *agent* leg for each agent who handled it. Queue KPIs count queue legs, agent KPIs
+    agent legs (Amazon Connect: a contact record per transfer; Genesys Cloud: a segment per
+    participant). A leg belongs to the local interval in which it was offered: a queue leg's
+    offer, an agent leg's the offer of the queue leg it answered (else the transfer that
+    routed it to the agent). Durations in seconds."""
+
+    __tablename__ = "fact_contact_leg"
+    __table_args__ = (Index("ix_fact_contact_leg_offered", "centre", "offered_at"),)
+
+    centre: str = Field(primary_key=True, max_length=64)
+    contactid: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True, description="The leg's place among the contact's legs, in time order.")
+    leg: str = Field(max_length=8, description="queue or agent.")
+    queue: str | None = Field(default=None, max_length=128, description="Agent leg: the queue it answered.")
+    agentid: str | None = Field(default=None, max_length=128, description="Queue leg: who answered it.")
+    channel: str | None = Field(default=None, max_length=16)
+    direction: str | None = Field(default=None, max_length=16)
+    language: str | None = Field(default=None, max_length=35)
+    offered_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = Field(default=None, description="Left the queue, or the agent left.")
+    wrapup_ended_at: datetime | None = None
+    outcome: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Queue leg: answered, abandoned, timed_out or transferred; agent leg: completed or "
+        "transferred; None while the leg lasts.",
+    )
+    wait_s: float | None = None
+    ring_s: float | None = None
+    talk_s: float | None = None
+    hold_s: float | None = None
+    hold_count: int = 0
+    longest_hold_s: float | None = None
+    acw_s: float | None = None
+    handle_s: float | None = None
+    transfer_kind: str | None = Field(default=None, max_length=16, description="blind, attended, consult or unknown.")
+    to_queue: str | None = Field(default=None, max_length=128)
+    to_agent: str | None = Field(default=None, max_length=128)
+
+
 class AgentIntervalFact(LocalBuckets, table=True):
     """Per agent and 15-minute interval (UTC start): seconds in each state and schedule adherence."""
 
@@ -398,6 +441,7 @@ PERIOD_INDEXES = tuple(
     period_index(fact)
     for fact in (
         ContactFact,
+        ContactLegFact,
         AgentIntervalFact,
         AgentOpenIntervalFact,
         SurveyFact,
