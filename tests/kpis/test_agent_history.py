@@ -23,13 +23,14 @@ The week of Monday 2026-01-05 to Sunday 01-11, centre ``default`` (UTC):
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from callkpi.connectors import RawEvent
 from callkpi.kpi import ReportRequest, run_report
 from callkpi.projector.survey_attribution import Leg, attributed_leg
+from callkpi.store.centres import add_centre, load_centres
 from callkpi.testing import contact_timeline
 
 WEEK = (date(2026, 1, 5), date(2026, 1, 11))
@@ -230,3 +231,40 @@ def test_the_agent_policy_picks_among_the_contact_legs():
     assert attributed_leg(legs, "first").agentid == "a1"
     assert attributed_leg(legs, "longest").agentid == "a2"
     assert attributed_leg([], "last") is None
+
+
+@pytest.mark.parametrize(
+    ("policy", "credited"), [("last", "a2"), ("first", "a1"), ("longest", "a2")]
+)
+@pytest.mark.parametrize("answer_first", (True, False))
+def test_a_survey_of_a_transferred_contact_goes_to_the_agent_the_policy_names(
+    ingestor, make_event, policy, credited, answer_first
+):
+    """T: a1 answers at 09:00:10 and blind-transfers at 09:01:40 (handle 90 + ACW 15 = 105 s);
+    a2 answers at 09:02:10, the call ends at 09:05:50 (handle 220 + ACW 20 = 240 s). Its
+    survey answer carries only the contact id: last → a2, first → a1, longest → a2 (240 > 105)."""
+    store = ingestor.store
+    with store.transaction() as connection:
+        config = load_centres(connection)["default"]
+        settings = config.settings.model_copy(update={"survey_agent_policy": policy})
+        add_centre(connection, config.name, config.timezone, settings)
+
+    def event(kind, seconds, data=None, **extensions):
+        moment = datetime(2026, 1, 5, 9, tzinfo=UTC) + timedelta(seconds=seconds)
+        return make_event(kind, moment, data or {}, contactid="T", **extensions)
+
+    contact = [
+        event("contact.offered", 0, queue="support"),
+        event("contact.answered", 10, agentid="a1", queue="support"),
+        event("contact.transferred", 100, {"kind": "blind", "to_queue": "sales"}, agentid="a1"),
+        event("contact.offered", 100, queue="sales"),
+        event("contact.answered", 130, agentid="a2", queue="sales"),
+        event("contact.ended", 350, {"ended_by": "customer"}, agentid="a2"),
+        event("contact.wrapup_completed", 115, agentid="a1"),
+        event("contact.wrapup_completed", 370, agentid="a2"),
+    ]
+    answer = event(
+        "survey.response_received", 3600, {"surveyid": "sT", "instrument": "csat", "scale": "1-5", "score": 5}
+    )
+    ingest(ingestor, *([[answer], contact] if answer_first else [contact, [answer]]))
+    assert csat_answers(store, "agent") == {credited: 1}

@@ -20,12 +20,13 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, select
 
-from ..store.tables import ContactFact
+from ..store.tables import ContactFact, ContactLegFact
 from .upsert import chunks
 
 AgentPolicy = Literal["last", "first", "longest"]
 POLICIES: tuple[AgentPolicy, ...] = ("last", "first", "longest")
 CONTACTS = ContactFact.__table__
+LEGS = ContactLegFact.__table__
 _CONTACT_COLUMNS = ("contactid", "queue", "channel", "wait_s", "agentid", "answered_at", "handle_s")
 
 
@@ -41,10 +42,7 @@ def attributed_leg(legs: Sequence[Leg], policy: AgentPolicy) -> Leg | None:
     """The leg whose agent a survey of the contact is credited to: the ``last`` agent to
     answer (the one the customer spoke to at the end, the default), the ``first``, or the
     one who handled it ``longest`` (the earliest of equals). Legs are ordered by answer
-    time, then agent id; None when no agent handled the contact.
-
-    Today a contact has one leg, its first answering agent (``fact_contact.agentid``); the
-    function takes any number so that per-agent legs can be passed as they are."""
+    time, then agent id; None when no agent handled the contact."""
     ordered = sorted(legs, key=lambda leg: (leg.answered_at is None, leg.answered_at, leg.agentid))
     if not ordered:
         return None
@@ -56,7 +54,10 @@ def attributed_leg(legs: Sequence[Leg], policy: AgentPolicy) -> Leg | None:
 
 
 def contact_legs(contact: dict[str, Any]) -> list[Leg]:
-    """The agent legs of a ``fact_contact`` row: its one answering agent, if any."""
+    """The agent legs of a contact (``fact_contact_leg``); a contact stored without legs (an
+    answered summary before its legs were written) has its answering agent as its one leg."""
+    if contact["legs"]:
+        return contact["legs"]
     if contact["agentid"] is None:
         return []
     return [Leg(contact["agentid"], contact["answered_at"], contact["handle_s"])]
@@ -65,13 +66,20 @@ def contact_legs(contact: dict[str, Any]) -> list[Leg]:
 def stored_contacts(
     connection: Connection, centre: str, contactids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """The attribution columns of the stored ``fact_contact`` rows of ``contactids``."""
+    """The attribution columns of the stored ``fact_contact`` rows of ``contactids``, each
+    with its agent legs (``legs``)."""
     found: dict[str, dict[str, Any]] = {}
     for chunk in chunks(sorted(set(contactids))):
         query = select(*(CONTACTS.c[name] for name in _CONTACT_COLUMNS)).where(
             CONTACTS.c.centre == centre, CONTACTS.c.contactid.in_(chunk)
         )
-        found.update({row.contactid: row._asdict() for row in connection.execute(query)})
+        found.update({row.contactid: {**row._asdict(), "legs": []} for row in connection.execute(query)})
+        legs = select(LEGS.c.contactid, LEGS.c.agentid, LEGS.c.answered_at, LEGS.c.handle_s).where(
+            LEGS.c.centre == centre, LEGS.c.contactid.in_(chunk), LEGS.c.leg == "agent"
+        )
+        for row in connection.execute(legs):
+            if row.contactid in found and row.agentid is not None:
+                found[row.contactid]["legs"].append(Leg(row.agentid, row.answered_at, row.handle_s))
     return found
 
 
