@@ -46,7 +46,7 @@ from sqlalchemy import select
 from callkpi.checkpoints import sync_source
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
-from callkpi.kpi.report import ReportRequest
+from callkpi.kpi.report import KpiSelection, ReportRequest
 from callkpi.store.tables import AgentIntervalFact, ContactFact
 
 WAZO_LOG = Path(__file__).parent / "fixtures" / "queue_log_wazo"
@@ -281,22 +281,40 @@ def test_login_state_survives_the_checkpoint(store, ingestor, asterisk, tmp_path
 
 def test_kpis_match_the_hand_worked_numbers(store, ingestor, asterisk):
     sync_source(asterisk, str(WAZO_LOG), CONFIG, ingestor)
-    kpis = ("offered", "received", "answered", "abandon_rate", "asa", "aht", "blocked_rate")
+    views = (
+        KpiSelection("offered", "first_queue"),
+        KpiSelection("answered", "first_queue"),
+        KpiSelection("abandon_rate", "first_queue"),
+        KpiSelection("asa", "first_queue"),
+        KpiSelection("aht", "per_contact"),
+    )
+    kpis = ("offered", "received", "answered", "abandon_rate", "asa", "aht", "blocked_rate", *views)
     request = ReportRequest(kpis, date(2026, 2, 2), date(2026, 2, 2), group_by=("direction",))
     rows = {row.dimensions["direction"]: values(row) for row in run_report(store, request).rows}
-    # Inbound: offered = answered c1 c2 c5 c6 c7 c8 (6) + abandoned c10 + timed out c9 = 8;
-    # received = 8 + blocked c3 c4 = 10; abandon rate 1 / 8 = 12.5 %; blocked 2 / 10 = 20 %.
-    # ASA (12 + 20 + 40 + 30 + 5 + 71) / 6 = 178 / 6 = 29.67 s.
-    # AHT (103 + 60 + 100 + 50 + 181 + 60) / 6 = 554 / 6 = 92.33 s.
+    # Queue legs (queue KPIs count them): answered c5 40, c6 30, c1 12, c2 20, c7 5 (q1) and 20
+    # (q2), c8 10 (q2, +761 → bob +771); c8's q1 leg left at +761 on to q2 (transferred, not
+    # answered there), c9 timed out, c10 abandoned: offered 10, answered 7, abandon rate 1 / 10.
+    # ASA (40 + 30 + 12 + 20 + 5 + 20 + 10) / 7 = 137 / 7. Agent legs (agent KPIs count them):
+    # carl c5 100, ann c6 50, ann c1 103, unknown c2 60, bob c7 60 (+505..+565), ann c7 100
+    # (+586..+686), bob c8 60: AHT 533 / 7. received = contacts offered 8 + blocked c3 c4 = 10,
+    # blocked 2 / 10 = 20 %.
+    # The contact views: offered = answered c1 c2 c5 c6 c7 c8 (6) + abandoned c10 + timed out
+    # c9 = 8; abandon rate 1 / 8 = 12.5 %; ASA (12 + 20 + 40 + 30 + 5 + 71) / 6 = 178 / 6;
+    # AHT (103 + 60 + 100 + 50 + 181 + 60) / 6 = 554 / 6.
     assert rows["inbound"] == pytest.approx(
         {
-            "offered": 8,
+            "offered": 10,
             "received": 10,
-            "answered": 6,
-            "abandon_rate": 12.5,
-            "asa": 178 / 6,
-            "aht": 554 / 6,
+            "answered": 7,
+            "abandon_rate": 10.0,
+            "asa": 137 / 7,
+            "aht": 533 / 7,
             "blocked_rate": 20.0,
+            "offered:first_queue": 8,
+            "answered:first_queue": 6,
+            "abandon_rate:first_queue": 12.5,
+            "asa:first_queue": 178 / 6,
+            "aht:per_contact": 554 / 6,
         }
     )
     # Outbound: o1 answered after 15 s of ringing, talked 120 s; o2 (busy) never reached anyone.
@@ -309,5 +327,10 @@ def test_kpis_match_the_hand_worked_numbers(store, ingestor, asterisk):
             "asa": 15.0,
             "aht": 120.0,
             "blocked_rate": 0.0,
+            "offered:first_queue": 1,
+            "answered:first_queue": 1,
+            "abandon_rate:first_queue": 0.0,
+            "asa:first_queue": 15.0,
+            "aht:per_contact": 120.0,
         }
     )

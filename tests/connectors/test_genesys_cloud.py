@@ -25,7 +25,7 @@ from callkpi.connector_config import InvalidConfig, redact, validate_config
 from callkpi.connector_conformance import ConnectorTests
 from callkpi.connectors import ConnectorRun, RawEvent
 from callkpi.kpi.engine import run_report
-from callkpi.kpi.report import ReportRequest
+from callkpi.kpi.report import KpiSelection, ReportRequest
 from callkpi.store.tables import ContactFact
 from callkpi_connector_genesys_cloud.reader import read
 
@@ -234,24 +234,34 @@ def contact_facts(store) -> dict[str, dict[str, Any]]:
 
 def test_kpis_of_the_synced_conversations(genesys, server, ingestor) -> None:
     sync_source(connector_with(genesys, []), server.url, config_for(server), ingestor)
+    views = tuple(KpiSelection(kpi, "first_queue") for kpi in ("answered", "abandon_rate", "asa", "service_level"))
     report = run_report(
         ingestor.store,
         ReportRequest(
-            ("answered", "abandon_rate", "asa", "aht", "service_level"),
+            ("answered", "abandon_rate", "asa", "aht", "service_level", *views, KpiSelection("aht", "per_contact")),
             date(2025, 10, 26),
             date(2025, 10, 27),
         ),
     )
     row = report.rows[0]
-    # Offered (queued) G1 G2 G3 G5 G6 G7 = 6; answered G1 G3 G5 G7 = 4; abandoned G2.
-    # ASA (20 + 5 + 40 + 10) / 4 = 18.75.
-    # AHT (G1 340 + G3 335 + G5 600 + G7 600 + 10 ACW) / 4 = 1885 / 4 = 471.25.
-    # Service level: answered within 20 s (G1 at exactly 20, G3, G7) = 3 of 6 offered = 50 %.
-    assert row["answered"] == 4
-    assert row["asa"] == pytest.approx(18.75)
-    assert row["aht"] == pytest.approx(471.25)
-    assert row["service_level"] == pytest.approx(50.0)
-    assert row["abandon_rate"] == pytest.approx(100 / 6)
+    # Queue legs: G1 G2 G3 (Support 10:00:00→10:00:05, then Billing 10:02:06→10:02:10) G5 G6 G7
+    # = 7 offered; answered G1 20, G3 5 and 4, G5 40, G7 10 = 5; abandoned G2.
+    # ASA (20 + 5 + 4 + 40 + 10) / 5 = 15.8; within 20 s: G1 (exactly 20), G3 ×2, G7 = 4 of 7.
+    # Agent legs: G1 340; G3 Åsa 10:00:05→10:02:05 talk 120 + ACW to 10:02:15 = 130, Bo
+    # 10:02:10→10:05:10 talk 180 + ACW 30 = 210; G5 600; G7 600 + 10 ACW: AHT 1890 / 5 = 378.
+    assert row["answered"] == 5
+    assert row["asa"] == pytest.approx(15.8)
+    assert row["aht"] == pytest.approx(378.0)
+    assert row["service_level"] == pytest.approx(400 / 7)
+    assert row["abandon_rate"] == pytest.approx(100 / 7)
+    # The contact views: offered (queued) G1 G2 G3 G5 G6 G7 = 6; answered G1 G3 G5 G7 = 4;
+    # ASA (20 + 5 + 40 + 10) / 4 = 18.75; AHT (G1 340 + G3 335 + G5 600 + G7 600 + 10 ACW) / 4
+    # = 471.25; service level: G1, G3, G7 = 3 of 6 = 50 %.
+    assert row["answered:first_queue"] == 4
+    assert row["asa:first_queue"] == pytest.approx(18.75)
+    assert row["aht:per_contact"] == pytest.approx(471.25)
+    assert row["service_level:first_queue"] == pytest.approx(50.0)
+    assert row["abandon_rate:first_queue"] == pytest.approx(100 / 6)
 
 
 def test_a_second_sync_continues_after_the_last_completed_chunk(genesys, server, ingestor) -> None:

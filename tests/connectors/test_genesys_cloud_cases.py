@@ -41,7 +41,10 @@ from callkpi_connector_genesys_cloud.mapping import INTERNAL, SKIPPED_PREVIEW
 CASES = Path(__file__).parent / "fixtures" / "genesys" / "cases.json"
 Q_OUTBOUND = "5f2b7c1e-7a1d-4c3e-9b8a-0d1e2f3a4b03"
 DAY = date(2025, 11, 3)
-KPIS = ("offered", "answered", "asa", "aht", "avg_talk_time", "avg_hold_time", "avg_acw", "transfer_rate")
+KPIS = (
+    "offered", "answered", "asa", "aht", "avg_talk_time", "avg_hold_time", "avg_acw", "transfer_rate",
+    "avg_abandon_time",
+)  # fmt: skip
 
 
 def cid(n: int) -> str:
@@ -211,19 +214,25 @@ def test_kpis_of_the_cases_by_direction(genesys, cases, ingestor) -> None:
     sync_source(connector_with(genesys, []), cases.url, cases_config(cases), ingestor)
     rows = run_report(ingestor.store, ReportRequest(KPIS, DAY, DAY, group_by=("direction",))).rows
     by_direction = {row.dimensions["direction"]: values(row) for row in rows}
-    # Inbound 0101 0102 0107 0108, all answered:
-    #   ASA (30 + 10 + 20 + 15) / 4 = 18.75; AHT (270 + 210 + 420 + 70) / 4 = 242.5;
-    #   talk (240 + 60 + 370 + 60) / 4 = 182.5; hold (120 + 20) / 2 put on hold = 70;
-    #   ACW (30 + 30 + 30 + 10) / 4 = 25; transferred 0107 0108 = 2 of 4 = 50 %.
+    # Inbound 0101 0102 0107 0108. Queue legs (queue KPIs count them): 0101 30, 0102 10, 0107
+    # Support 13:00:20→13:00:40 = 20 and Billing 13:03:40→13:04:10 = 30, 0108 Support 15, all
+    # answered; 0108 Billing 14:01:15→14:02:15 abandoned after 60 s (Åsa's end at 14:01:15 ends
+    # only her part). Offered 6, answered 5, ASA (30 + 10 + 20 + 30 + 15) / 5 = 21.
+    # Agent legs (agent KPIs count them): 0101 talk 240 + ACW 30 = 270; 0102 60 + hold 120 + 30
+    # = 210; 0107 Åsa 13:00:40→13:03:40 less hold 20 = talk 160, hold 20, ACW 13:04:00 − 13:03:40
+    # = 20 → 200, Bo 13:04:10→13:07:10 = 180 + ACW 30 = 210; 0108 Åsa 60 + ACW 10 = 70.
+    #   AHT (270 + 210 + 200 + 210 + 70) / 5 = 192; talk (240 + 60 + 160 + 180 + 60) / 5 = 140;
+    #   hold (120 + 20) / 2 put on hold = 70; ACW (30 + 30 + 20 + 30 + 10) / 5 = 24;
+    #   transferred: Åsa on 0107 and on 0108 = 2 of 5 = 40 %.
     assert by_direction["inbound"] == {
-        "offered": 4, "answered": 4, "asa": 18.75, "aht": 242.5, "avg_talk_time": 182.5,
-        "avg_hold_time": 70.0, "avg_acw": 25.0, "transfer_rate": 50.0,
+        "offered": 6, "answered": 5, "asa": 21.0, "aht": 192.0, "avg_talk_time": 140.0,
+        "avg_hold_time": 70.0, "avg_acw": 24.0, "transfer_rate": 40.0, "avg_abandon_time": 60.0,
     }  # fmt: skip
     # Outbound 0103 0106 (the skipped previews are in neither): ASA (3 + 15) / 2 = 9;
     # AHT (229 + 130) / 2 = 179.5; talk (209 + 120) / 2 = 164.5; no holds; ACW (20 + 10) / 2 = 15.
     assert by_direction["outbound"] == {
         "offered": 2, "answered": 2, "asa": 9.0, "aht": 179.5, "avg_talk_time": 164.5,
-        "avg_hold_time": None, "avg_acw": 15.0, "transfer_rate": 0.0,
+        "avg_hold_time": None, "avg_acw": 15.0, "transfer_rate": 0.0, "avg_abandon_time": None,
     }  # fmt: skip
     (inbound,) = run_report(
         ingestor.store, ReportRequest(KPIS, DAY, DAY, filters={"direction": ("inbound",)})

@@ -119,11 +119,10 @@ def test_ended_unanswered_is_timed_out_when_the_system_gave_up(store, ingestor, 
     assert (contact(store, "waiting").outcome, contact(store, "waiting").wait_s) == (None, None)
 
 
-def test_ended_unanswered_by_the_agent_or_someone_unknown_is_not_abandoned(
-    store, ingestor, make_event
-):
-    # Only the caller leaving makes an unanswered end an abandon; an end by the agent (or
-    # by nobody said) does not say the caller gave up, so the outcome stays unknown.
+def test_ended_unanswered_by_the_agent_is_not_abandoned(store, ingestor, make_event):
+    # An agent cannot end a contact nobody answered: its answer is missing (a log cut
+    # mid-call), so the outcome stays unknown rather than inflating the abandon rate. An end
+    # that does not say who ended it is the caller giving up, as before: its offer is kept.
     ingest(
         ingestor,
         [
@@ -134,7 +133,7 @@ def test_ended_unanswered_by_the_agent_or_someone_unknown_is_not_abandoned(
         ],
     )
     assert (contact(store, "agent").outcome, contact(store, "agent").wait_s) == (None, None)
-    assert (contact(store, "unknown").outcome, contact(store, "unknown").wait_s) == (None, None)
+    assert (contact(store, "unknown").outcome, contact(store, "unknown").wait_s) == ("abandoned", 60)
 
 
 def test_blocked_contact_is_offered_at_its_block(store, ingestor, make_event):

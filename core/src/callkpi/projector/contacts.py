@@ -10,11 +10,8 @@ Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:
 * ``outcome``: blocked, setup_failed or self_served when such an event exists; else
   ``answered`` if any ``contact.answered``; else ``abandoned`` if any ``contact.abandoned``;
   else, ended without an answer: ``timed_out`` when the end says ``timed_out`` or
-  ``ended_by == "system"``, ``abandoned`` only when the end says the caller left
-  (``ended_by == "customer"``); an end by the agent or by someone unknown says neither
-  that the caller gave up nor that anyone answered, so it leaves the outcome None (a
-  source that knows emits ``contact.answered`` or ``contact.abandoned``); else None
-  (still in progress).
+  ``ended_by == "system"``, None when the agent ended it (its answer is missing from the
+  input), else ``abandoned`` (see :func:`unanswered_end`); else None (still in progress).
 * ``answered_at`` is the earliest answer, ``agentid`` and ``ring_s`` are that answer's.
 * ``wait_s`` = answered_at − offered_at (answered) or abandon/end time − offered_at
   (abandoned, timed_out); never negative.
@@ -166,12 +163,22 @@ def _outcome(by_type: dict[str, list[Entry]]) -> str | None:
     if "contact.abandoned" in by_type:
         return "abandoned"
     if "contact.ended" in by_type:
-        end = by_type["contact.ended"][0].data
-        if end.get("timed_out") or end.get("ended_by") == "system":
-            return "timed_out"
-        if end.get("ended_by") == "customer":
-            return "abandoned"
+        return unanswered_end(by_type["contact.ended"][0].data)
     return None
+
+
+def unanswered_end(end: dict[str, Any]) -> str | None:
+    """How a contact (or a queue leg, :mod:`.legs`) that ended without an answer ended, from
+    its ``contact.ended`` data: ``timed_out`` when the queue gave up (``timed_out``, or ended
+    by the system); None when the agent ended it, since an agent cannot end a contact nobody
+    answered, so its answer is missing from the input (a log cut mid-call; a connector that
+    sees the call's end emits the answer) and calling it an abandon would inflate the abandon
+    rate; otherwise ``abandoned``: the caller left, or the source does not say who ended it,
+    which for an unanswered contact almost always means the caller gave up, and dropping it
+    would lose the offer."""
+    if end.get("timed_out") or end.get("ended_by") == "system":
+        return "timed_out"
+    return None if end.get("ended_by") == "agent" else "abandoned"
 
 
 def _wait_end(row: dict[str, Any], by_type: dict[str, list[Entry]]) -> datetime | None:

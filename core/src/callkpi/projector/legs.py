@@ -5,8 +5,8 @@ order, are walked once.
 
 * A ``contact.offered`` opens a QUEUE leg in its ``queue`` (an offer in the queue whose leg
   is still open is the same leg). The leg's wait ends at the next ``contact.answered``
-  (outcome answered), ``contact.abandoned`` (abandoned), ``contact.ended`` (timed_out when it
-  says ``timed_out`` or ``ended_by == "system"``, else abandoned, as for the contact) or
+  (outcome answered), ``contact.abandoned`` (abandoned), ``contact.ended`` (timed out,
+  abandoned, or, ended by an agent, left without an outcome: :func:`.contacts.unanswered_end`) or
   ``contact.transferred`` / an offer in another queue (transferred: it left that queue).
 * A ``contact.answered`` opens an AGENT leg for its ``agentid`` (a second answer by the agent
   already connected is the same leg), answering the open queue leg. It ends at a
@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from ..store.tables import ContactLegFact
 from .buckets import local_buckets
+from .contacts import unanswered_end
 from .timeline import Entry
 
 LEG_COLUMNS = tuple(column.name for column in ContactLegFact.__table__.columns)
@@ -173,7 +174,8 @@ class _Walk:
             # the target answered first (attended, consult): the transfer is still this agent's
             leg = next((g for g in reversed(self.agent_legs) if g["agentid"] == agent), None)
         if leg is None:
-            self._leave_queue(entry.time, "transferred")
+            if not self._leads_into_waiting(entry):
+                self._leave_queue(entry.time, "transferred")
             return
         data = entry.data
         leg.update(
@@ -185,15 +187,35 @@ class _Walk:
         if leg is self.connected:
             self._end_agent(entry.time)
 
+    def _ends_a_past_agent_part(self, end: Entry) -> bool:
+        """Whether ``end`` is the end of the part of an agent who already handed the contact
+        back to a queue, where it still waits (Genesys Cloud ends a transferring agent's
+        segments so): the contact goes on, so its waiting queue leg is not closed."""
+        agent = end.body.get("agentid")
+        connected = self.connected["agentid"] if self.connected is not None else None
+        return self.waiting is not None and agent is not None and agent != connected
+
+    def _leads_into_waiting(self, transfer: Entry) -> bool:
+        """Whether the open queue leg is the one ``transfer`` leads into: offered at the same
+        instant in its ``to_queue`` (a re-queue after a timeout logged in the same second). The
+        type rank sorts that offer before the transfer, which must not close it again."""
+        waiting, to_queue = self.waiting, transfer.data.get("to_queue")
+        return (
+            waiting is not None
+            and waiting["offered_at"] == transfer.time
+            and to_queue in (None, waiting["queue"])
+        )
+
     def _abandoned(self, entry: Entry) -> None:
         self._leave_queue(entry.time, "abandoned")
 
     def _ended(self, entry: Entry) -> None:
-        if self.ended_at is not None:
+        if self.ended_at is not None or self._ends_a_past_agent_part(entry):
             return
         self.ended_at = entry.time
-        timed_out = entry.data.get("timed_out") or entry.data.get("ended_by") == "system"
-        self._leave_queue(entry.time, "timed_out" if timed_out else "abandoned")
+        outcome = unanswered_end(entry.data)
+        if outcome is not None:
+            self._leave_queue(entry.time, outcome)
         self._end_agent(entry.time)
 
     def _holds(self, holds: list[Entry]) -> None:
