@@ -110,3 +110,45 @@ def test_an_attended_transfer_and_an_abandon_in_the_second_queue(store, ingestor
         ("agent", "support", "transferred", None, 40.0),
         ("queue", "sales", "abandoned", 60.0, None),
     ]
+
+
+def test_a_re_queue_in_the_second_of_the_transfer_keeps_its_leg(store, ingestor, make_event):
+    # q1 gives up at 09:01:00 and the call re-enters q2 in that second (an overflow): the
+    # transfer sorts after the offer in q2 (type rank), yet must not close the leg it leads
+    # into. q1: waited 60 s, transferred on; q2: answered by a1 after 10 s, talk 50 s.
+    c = {"contactid": "r1", **AMS}
+    ingest(store, ingestor, [
+        make_event("contact.offered", at("09:00:00"), queue="q1", **c),
+        make_event("contact.transferred", at("09:01:00"), {"to_queue": "q2"}, queue="q1", **c),
+        make_event("contact.offered", at("09:01:00"), queue="q2", **c),
+        make_event("contact.answered", at("09:01:10"), agentid="a1", queue="q2", **c),
+        make_event("contact.ended", at("09:02:00"), {"ended_by": "customer"}, agentid="a1", **c),
+    ])  # fmt: skip
+    assert pick(legs(store, "r1"), "leg", "queue", "outcome", "wait_s", "handle_s") == [
+        ("queue", "q1", "transferred", 60.0, None),
+        ("queue", "q2", "answered", 10.0, None),
+        ("agent", "q2", "completed", None, 50.0),
+    ]
+
+
+def test_the_end_of_an_agent_who_sent_the_contact_back_to_a_queue_ends_only_its_part(
+    store, ingestor, make_event
+):
+    # a1 answers after 15 s, blind-transfers to billing at 09:01:15, and its part ends then
+    # (ended, by a1, as Genesys Cloud ends the agent's segments); the customer hangs up in
+    # billing at 09:02:15: billing's leg is abandoned after 60 s, not 0 s.
+    c = {"contactid": "g1", **AMS}
+    ingest(store, ingestor, [
+        make_event("contact.offered", at("09:00:00"), queue="support", **c),
+        make_event("contact.answered", at("09:00:15"), agentid="a1", queue="support", **c),
+        make_event("contact.transferred", at("09:01:15"), {"kind": "blind", "to_queue": "billing"},
+                   agentid="a1", **c),
+        make_event("contact.offered", at("09:01:15"), queue="billing", **c),
+        make_event("contact.ended", at("09:01:15"), agentid="a1", **c),
+        make_event("contact.abandoned", at("09:02:15"), queue="billing", **c),
+    ])  # fmt: skip
+    assert pick(legs(store, "g1"), "leg", "queue", "outcome", "wait_s", "handle_s") == [
+        ("queue", "support", "answered", 15.0, None),
+        ("agent", "support", "transferred", None, 60.0),
+        ("queue", "billing", "abandoned", 60.0, None),
+    ]
