@@ -32,9 +32,9 @@ def line(n: int) -> bytes:
     return json.dumps(event).encode()
 
 
-def stamped(payload: bytes, number: int) -> bytes:
-    """A line as the connector passes it on: its line number as the event's sequence, first."""
-    return b'{"sequence":"' + sequence(number).encode() + b'",' + payload[1:]
+def read_lines(source: str) -> list[tuple[bytes, str | None]]:
+    """Each line as the connector passes it on, as read, with its line number as sequence."""
+    return [(raw.payload, raw.sequence) for raw in read(source, {})]
 
 
 def write(path: Path, content: bytes) -> str:
@@ -53,8 +53,8 @@ def test_blank_lines_are_skipped_but_counted_in_the_origin(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n\n   \n" + line(2) + b"\n\n")
     # Lines: 1 event, 2 empty, 3 spaces, 4 event, 5 empty.
     assert list(read(source, {})) == [
-        RawEvent(stamped(line(1), 1), f"{source}:1"),
-        RawEvent(stamped(line(2), 4), f"{source}:4"),
+        RawEvent(line(1), f"{source}:1", sequence=sequence(1)),
+        RawEvent(line(2), f"{source}:4", sequence=sequence(4)),
     ]
 
 
@@ -62,17 +62,17 @@ def test_crlf_line_ends_and_a_byte_order_mark_are_stripped(tmp_path):
     source = write(
         tmp_path / "windows.jsonl", b"\xef\xbb\xbf" + line(1) + b"\r\n" + line(2) + b"\r\n"
     )
-    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), stamped(line(2), 2)]
+    assert read_lines(source) == [(line(1), sequence(1)), (line(2), sequence(2))]
 
 
 def test_a_last_line_without_line_end_is_read(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2))
-    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), stamped(line(2), 2)]
+    assert read_lines(source) == [(line(1), sequence(1)), (line(2), sequence(2))]
 
 
 def test_a_truncated_last_line_is_passed_on_for_ingest_to_judge(tmp_path):
     source = write(tmp_path / "crashed.jsonl", line(1) + b"\n" + line(2)[:25])
-    assert [raw.payload for raw in read(source, {})] == [stamped(line(1), 1), line(2)[:25]]
+    assert read_lines(source) == [(line(1), sequence(1)), (line(2)[:25], sequence(2))]
 
 
 def test_gzip_is_read_transparently_whatever_the_name(tmp_path):
@@ -80,8 +80,8 @@ def test_gzip_is_read_transparently_whatever_the_name(tmp_path):
     for name in ("events.jsonl.gz", "renamed.jsonl"):
         source = write(tmp_path / name, gzip.compress(content))
         assert [(raw.payload, raw.origin) for raw in read(source, {})] == [
-            (stamped(line(1), 1), f"{source}:1"),
-            (stamped(line(2), 3), f"{source}:3"),
+            (line(1), f"{source}:1"),
+            (line(2), f"{source}:3"),
         ]
 
 
@@ -98,19 +98,18 @@ def test_dash_reads_stdin_as_bytes(tmp_path):
         capture_output=True,
         check=True,
     )
-    # Line 1: the event without BOM and CRLF; line 3: 16 bytes, as 'ë' is two bytes in UTF-8;
-    # each with its line number as sequence (29 bytes more: "sequence":"<15 digits>",).
-    assert result.stdout.decode().splitlines() == [f"stdin:1 {len(line(1)) + 29}", "stdin:3 45"]
+    # Line 1: the event without BOM and CRLF; line 3: 16 bytes, as 'ë' is two bytes in UTF-8.
+    assert result.stdout.decode().splitlines() == [f"stdin:1 {len(line(1))}", "stdin:3 16"]
 
 
 def test_the_file_is_streamed_not_loaded(tmp_path):
     source = write(tmp_path / "events.jsonl", line(1) + b"\n" + line(2) + b"\n")
     events = read(source, {})
-    assert next(events).payload == stamped(line(1), 1)
+    assert next(events).payload == line(1)
     # The first event arrived before the file was read to its end: append a line now.
     with open(source, "ab") as handle:
         handle.write(line(3) + b"\n")
-    assert [raw.payload for raw in events] == [stamped(line(2), 2), stamped(line(3), 3)]
+    assert [(raw.payload, raw.sequence) for raw in events] == [(line(2), sequence(2)), (line(3), sequence(3))]
 
 
 def test_messy_file_through_ingest_stores_the_good_and_quarantines_the_cut_line(
@@ -136,7 +135,8 @@ def test_a_gzip_file_cut_short_ends_with_an_error_event_for_quarantine(tmp_path)
     # Every event before the cut arrives whole, numbered in order from line 1.
     assert [raw.origin for raw in good] == [f"{source}:{n}" for n in range(1, len(good) + 1)]
     assert all(
-        raw.error is None and raw.payload == stamped(line(n), n) for n, raw in enumerate(good, start=1)
+        raw.error is None and (raw.payload, raw.sequence) == (line(n), sequence(n))
+        for n, raw in enumerate(good, start=1)
     )
     assert last.origin == f"{source}:{len(good) + 1}"
     assert "expected a complete gzip file" in last.error

@@ -41,11 +41,15 @@ class RawEvent:
 
     ``error``, when set, says why the source's input could not be mapped to an event;
     the core then quarantines ``payload`` (the input as read) with that reason.
+    ``sequence``, when set, is the event's place in its source's own order
+    (:func:`sequence`); ingest gives it to an event that carries none of its own, so a
+    reader of raw lines need not parse each line to stamp it.
     """
 
     payload: bytes | str | dict[str, Any]
     origin: str
     error: str | None = None
+    sequence: str | None = None
 
 
 class Idle:
@@ -208,20 +212,24 @@ def _declaration_problem(connector: Connector) -> str | None:
 SEQUENCE_DIGITS = 15
 
 
+_SEQUENCE_LIMIT = 10**SEQUENCE_DIGITS
+_SEQUENCE_FORMAT = f"0{SEQUENCE_DIGITS}d"
+
+
 def sequence(*positions: int) -> str:
     """The CloudEvents ``sequence`` of an event at ``positions`` in its source's own order —
     e.g. a line's byte offset, then the event's index among that line's events. Each position
     is zero-padded to :data:`SEQUENCE_DIGITS` digits and joined by ``.``, so plain string
     order (what the projector compares) is the order of the positions."""
-    if not positions or any(
-        isinstance(p, bool) or not isinstance(p, int) or not 0 <= p < 10**SEQUENCE_DIGITS
-        for p in positions
-    ):
+    # called for every event a reader yields: one pass, and type() (a bool is not an int here)
+    if len(positions) == 1 and type(positions[0]) is int and 0 <= positions[0] < _SEQUENCE_LIMIT:
+        return format(positions[0], _SEQUENCE_FORMAT)  # a line number: the common case
+    if not positions or not all(type(p) is int and 0 <= p < _SEQUENCE_LIMIT for p in positions):
         raise ValueError(
             f"sequence positions = {positions!r}: expected one or more whole numbers from 0 to "
-            f"{10**SEQUENCE_DIGITS - 1}"
+            f"{_SEQUENCE_LIMIT - 1}"
         )
-    return ".".join(f"{p:0{SEQUENCE_DIGITS}d}" for p in positions)
+    return ".".join([format(p, _SEQUENCE_FORMAT) for p in positions])
 
 
 def sequenced(events: Iterable[dict[str, Any]], *positions: int) -> list[dict[str, Any]]:

@@ -6,10 +6,10 @@ piped into stdin) is decompressed on the fly. A UTF-8 byte-order mark, Windows l
 ends and blank lines are tolerated; everything else is left for ingest to validate,
 so a broken line is quarantined with its ``file:line`` origin rather than lost.
 
-An event without a ``sequence`` gets its line number as one (``callkpi.connectors.sequence``):
-the file's order decides among events of one source at the same time, e.g. a call connected
-and ended within one second. One the producer set is kept, and a line that is not a JSON
-object is passed on as read.
+Each line's number is passed on as its event's ``sequence`` (``RawEvent.sequence``): the
+file's order decides among events of one source at the same time, e.g. a call connected and
+ended within one second. Ingest gives it only to an event without one of its own, so the
+producer's is kept, and the line itself is passed on as read (never parsed twice).
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, Any
-
-import orjson
 
 from callkpi import hookimpl
 from callkpi.connectors import Connector, RawEvent, sequence
@@ -42,25 +40,10 @@ def read(source: str, config: dict[str, Any]) -> Iterator[RawEvent]:
                 if number == 1 and payload.startswith(UTF8_BOM):
                     payload = payload[len(UTF8_BOM) :]
                 if payload and not payload.isspace():  # as payload.strip(), without a copy
-                    yield RawEvent(_with_sequence(payload, number), f"{name}:{number}")
+                    yield RawEvent(payload, f"{name}:{number}", sequence=sequence(number))
         except (EOFError, gzip.BadGzipFile) as exc:  # a gzip file cut short by its writer
             reason = f"{name} = gzip data: {exc}; expected a complete gzip file (the rest is lost)"
             yield RawEvent(b"", f"{name}:{number + 1}", error=reason)
-
-
-def _with_sequence(payload: bytes, number: int) -> bytes:
-    """The line with ``"sequence"`` (its line number) put first in its object, when it is a
-    JSON object without one; else as read. Still bytes, so ingest parses it once and a
-    quarantined line keeps the producer's text."""
-    try:
-        event = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return payload  # ingest says what is wrong with it
-    if not isinstance(event, dict) or "sequence" in event:
-        return payload
-    stamp = b'{"sequence":"' + sequence(number).encode() + b'"'
-    body = payload.lstrip()[1:]  # a JSON object: "{" after any leading blanks
-    return stamp + (b"," + body if event else b"}")
 
 
 @contextmanager

@@ -163,6 +163,8 @@ class Ingestor:
             ]
             return item
         item.body = body = event.model_dump(mode="json", exclude_none=True)
+        if raw.sequence is not None and "sequence" not in body:
+            body["sequence"] = raw.sequence  # the reader's place in its source (RawEvent)
         item.customer = self._hash_customer(body, centre)
         serialised = orjson.dumps(body)
         item.row = {
