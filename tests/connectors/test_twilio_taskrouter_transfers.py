@@ -61,15 +61,15 @@ def task(n: int) -> str:
     return "WT" + f"{0xc0 + n:032x}"
 
 
-def cold_to_billing() -> Sequence:
-    # A answers in Support at 20, cold-transfers to Billing at 200; B answers there at 230,
-    # wraps up at 530, completes at 560.
+def cold_to_billing(entered: float = 201) -> Sequence:
+    # A answers in Support at 20, cold-transfers to Billing at 200; the task enters Billing at
+    # ``entered``; B answers there at 230, wraps up at 530, completes at 560.
     return (Sequence(task(1))
             .add("task.created", 0, SUPPORT).add("task-queue.entered", 0, SUPPORT)
             .add("reservation.accepted", 20, SUPPORT, worker_sid=A)
             .add("task.transfer-initiated", 200, SUPPORT, transfer_mode="COLD",
                  transfer_type="QUEUE", transfer_to=BILLING, transfer_initiating_worker_sid=A)
-            .add("task-queue.entered", 201, BILLING)
+            .add("task-queue.entered", entered, BILLING)
             .add("reservation.accepted", 230, BILLING, worker_sid=B)
             .add("task.transfer-completed", 230, BILLING, transfer_mode="COLD",
                  transfer_type="QUEUE", transfer_to=BILLING, transfer_initiating_worker_sid=A)
@@ -111,13 +111,14 @@ def connector(callkpi_pm):
     return callkpi_pm.catalog.connectors.get("twilio-taskrouter")
 
 
-def ingest(connector, ingestor, sequence: Sequence) -> None:
+def ingest(connector, ingestor, sequence: Sequence) -> ConnectorRun:
     with serve_events_api(sequence.items) as api:
-        raw = [e for e in connector.events(api.url, CONFIG, ConnectorRun(api.url))
-               if isinstance(e, RawEvent)]
+        run = ConnectorRun(api.url)
+        raw = [e for e in connector.events(api.url, CONFIG, run) if isinstance(e, RawEvent)]
     assert [e.error for e in raw if e.error] == []
     summary = ingestor.ingest(raw)
     assert summary.quarantined == 0
+    return run
 
 
 def legs(ingestor) -> list[tuple]:
@@ -135,15 +136,19 @@ def by(ingestor, dimension: str, kpis: tuple[str, ...]) -> dict[str, dict[str, f
     return {row.dimensions[dimension]: {k: row[k] for k in kpis} for row in report.rows}
 
 
-def test_a_cold_transfer_to_another_queue_is_two_queue_and_two_agent_legs(connector, ingestor):
-    ingest(connector, ingestor, cold_to_billing())
+@pytest.mark.parametrize("entered", [201, 200], ids=["entered_later", "same_millisecond"])
+def test_a_cold_transfer_to_another_queue_is_two_queue_and_two_agent_legs(
+    connector, ingestor, entered
+):
+    run = ingest(connector, ingestor, cold_to_billing(entered))
     # Support: offered 0, answered by A at 20 (wait 20). A: talk 20→200 = 180, passed on
-    # blind to Billing, no ACW of its own → handle 180. Billing: offered 201, answered by B
-    # at 230 (wait 29). B: talk 230→530 = 300, ACW 530→560 = 30 → handle 330.
+    # blind to Billing, no ACW of its own → handle 180. Billing: offered at 201 (or, logged in
+    # the transfer's millisecond, 200), answered by B at 230 (wait 29 or 30). B: talk
+    # 230→530 = 300, ACW 530→560 = 30 → handle 330.
     assert legs(ingestor) == [
         ("queue", "Support", A, "answered", 20, None, None, None, None, None, None),
         ("agent", "Support", A, "transferred", None, 180, None, 180, "blind", BILLING, None),
-        ("queue", "Billing", B, "answered", 29, None, None, None, None, None, None),
+        ("queue", "Billing", B, "answered", 230 - entered, None, None, None, None, None, None),
         ("agent", "Billing", B, "completed", None, 300, 30, 330, None, None, None),
     ]
     assert by(ingestor, "queue", ("offered", "answered")) == {
@@ -151,10 +156,13 @@ def test_a_cold_transfer_to_another_queue_is_two_queue_and_two_agent_legs(connec
     # transfer rate (percent): A passed on 1 of its 1 contact = 100, B none of its 1 = 0.
     assert by(ingestor, "agent", ("aht", "transfer_rate")) == {
         A: {"aht": 180, "transfer_rate": 100.0}, B: {"aht": 330, "transfer_rate": 0.0}}
+    # the transfer counted once: at its initiation, not again at its completion
+    assert run.notes["task.transfer-completed events (cold: counted at initiation)"] == 1
 
 
 def test_a_warm_transfer_to_a_worker_is_one_queue_leg_and_two_agent_legs(connector, ingestor):
-    ingest(connector, ingestor, warm_to_b())
+    run = ingest(connector, ingestor, warm_to_b())
+    assert run.notes["task.transfer-initiated events (warm: counted at completion)"] == 1
     # Support: answered by A at 10 (wait 10). A: talk 10→130 (stays on until B accepts) =
     # 120, attended to B → handle 120. B: no queue of its own (answered from Support, the
     # task's queue): talk 130→430 = 300, ACW 430→450 = 20 → handle 320.
@@ -169,7 +177,8 @@ def test_a_warm_transfer_to_a_worker_is_one_queue_leg_and_two_agent_legs(connect
 
 
 def test_a_transfer_whose_attempt_fails_leaves_the_contact_with_its_worker(connector, ingestor):
-    ingest(connector, ingestor, failed_warm_to_b())
+    run = ingest(connector, ingestor, failed_warm_to_b())
+    assert run.notes["task.transfer-attempt-failed events (informational, skipped)"] == 1
     # No transfer: A talks 10→400 = 390, ACW 400→420 = 20 → handle 410; B never had it.
     assert legs(ingestor) == [
         ("queue", "Support", A, "answered", 10, None, None, None, None, None, None),
