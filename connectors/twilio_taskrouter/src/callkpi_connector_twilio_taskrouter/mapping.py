@@ -214,13 +214,12 @@ class EventMapper:
                               agentid=self._initiating_worker(source))]
 
     def _initiating_worker(self, source: TaskRouterEvent) -> str | None:
-        """The worker who passes the task on: its leg ends with the transfer (an event that
-        names none leaves the choice to the projector: the worker connected then)."""
+        """The worker who passes the task on: its leg ends with the transfer. An event that
+        names none — or, with ``agent_id = "name"``, no name — leaves the choice to the
+        projector (the worker connected then) rather than name an agent no leg has."""
         sid = source.text("transferinitiatingworkersid") or source.text("workersid")
-        if sid is None:
-            return None
-        name = source.text("workername")
-        return name_id(name if self.agent_by_name and name else sid)
+        chosen = source.text("workername") if self.agent_by_name else sid
+        return name_id(chosen) if sid and chosen else None
 
     def _attributes(self, source: TaskRouterEvent) -> dict[str, Any]:
         attributes = source.attributes()
