@@ -11,7 +11,12 @@ a duplicate. No state is needed because the projector folds events in any order:
   completed without a wrap-up; an earlier end wins) and ``contact.wrapup_completed``;
 * ``task.canceled`` → ``contact.abandoned`` — TaskRouter cancels only tasks no worker has
   accepted — or, for a timeout reason, ``contact.ended`` with ``timed_out``;
-* ``task.transfer-completed`` → ``contact.transferred``;
+* a transfer → ``contact.transferred`` of the initiating worker, when that worker leaves the
+  task: a COLD one at ``task.transfer-initiated`` (the worker drops out at once), a WARM one at
+  ``task.transfer-completed`` (the worker stays on until the target accepted; an attempt that
+  fails emits nothing, so the first worker keeps the contact). The task keeps its sid, so the
+  target's ``task-queue.entered`` (a queue transfer) and ``reservation.accepted`` continue the
+  same contact: its next queue and agent legs;
 * ``worker.activity.update`` → ``agent.state_changed`` through the activity map, and,
   with ``reservation_states``, reservation accepted / wrap-up / completed → on_contact /
   after_contact_work / the worker's activity, because Flex leaves the activity
@@ -47,7 +52,7 @@ INFORMATIONAL = frozenset({
     "task.updated", "task.deleted", "task.system-deleted", "task-queue.moved",
     "task-queue.timeout", "reservation.created", "reservation.rejected",
     "reservation.timeout", "reservation.canceled", "reservation.rescinded",
-    "reservation.failed", "task.transfer-initiated", "task.transfer-failed",
+    "reservation.failed", "task.transfer-failed",
     "task.transfer-attempt-failed", "task.transfer-canceled", "worker.attributes.update",
     "worker.capacity.update", "worker.channel.availability.update", "workflow.entered",
     "workflow.target-matched", "workflow.skipped", "workflow.timeout",
@@ -84,7 +89,8 @@ class EventMapper:
             "task.wrapup": self._wrapup,
             "task.completed": self._completed,
             "task.canceled": self._canceled,
-            "task.transfer-completed": self._transferred,
+            "task.transfer-initiated": self._transfer_initiated,
+            "task.transfer-completed": self._transfer_completed,
             "worker.activity.update": self._activity,
             "worker.created": self._worker_created,
             "worker.deleted": self._worker_deleted,
@@ -187,13 +193,33 @@ class EventMapper:
             return [self._contact(source, "contact.ended", data)]
         return [self._contact(source, "contact.abandoned", {"phase": "queue"})]
 
+    def _transfer_initiated(self, source: TaskRouterEvent) -> list[Event]:
+        if _mode(source) != "COLD":  # a warm transfer's worker stays on until it completes
+            self.notes["task.transfer-initiated events (warm: counted at completion)"] += 1
+            return []
+        return self._transferred(source)
+
+    def _transfer_completed(self, source: TaskRouterEvent) -> list[Event]:
+        if _mode(source) == "COLD":  # counted when it was initiated
+            self.notes["task.transfer-completed events (cold: counted at initiation)"] += 1
+            return []
+        return self._transferred(source)
+
     def _transferred(self, source: TaskRouterEvent) -> list[Event]:
-        mode = (source.text("transfermode") or "").upper()
-        data: Event = {"kind": {"COLD": "blind", "WARM": "attended"}.get(mode, "unknown")}
+        data: Event = {"kind": {"COLD": "blind", "WARM": "attended"}.get(_mode(source), "unknown")}
         target, kind = source.text("transferto"), (source.text("transfertype") or "").upper()
         if target and kind in ("QUEUE", "WORKER"):
             data["to_queue" if kind == "QUEUE" else "to_agent"] = target[:128]
-        return [self._contact(source, "contact.transferred", data)]
+        return [self._contact(source, "contact.transferred", data,
+                              agentid=self._initiating_worker(source))]
+
+    def _initiating_worker(self, source: TaskRouterEvent) -> str | None:
+        """The worker who passes the task on: its leg ends with the transfer. An event that
+        names none — or, with ``agent_id = "name"``, no name — leaves the choice to the
+        projector (the worker connected then) rather than name an agent no leg has."""
+        sid = source.text("transferinitiatingworkersid") or source.text("workersid")
+        chosen = source.text("workername") if self.agent_by_name else sid
+        return name_id(chosen) if sid and chosen else None
 
     def _attributes(self, source: TaskRouterEvent) -> dict[str, Any]:
         attributes = source.attributes()
@@ -250,6 +276,11 @@ class EventMapper:
 
     def _worker_deleted(self, source: TaskRouterEvent) -> list[Event]:
         return [self._event(source, "agent.left", {}, agentid=self._agent(source))]
+
+
+def _mode(source: TaskRouterEvent) -> str:
+    """The transfer's TransferMode, COLD or WARM (upper case; empty when absent)."""
+    return (source.text("transfermode") or "").upper()
 
 
 def _path(attributes: dict[str, Any], dotted: str) -> Any:
