@@ -13,8 +13,10 @@ time — uses the newest version whatever order the versions arrive in.
 
 A transfer makes Connect write a new contact record for the next leg, linked by
 ``InitialContactId`` (the chain's first contact), ``PreviousContactId`` and
-``NextContactId`` (the contact record data model, "ContactTraceRecord"). Every record of a
-chain is one contact, ``contactid`` = its ``InitialContactId`` (a record without one began
+``NextContactId`` (Amazon Connect's contact record data model,
+https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html: the initial
+contact's id on every related contact, the previous one's on all but the first). Every
+record of a chain is one contact, ``contactid`` = its ``InitialContactId`` (a record without one began
 its chain), and each record is one leg of it (``data.leg`` = its own ``ContactId``) with
 its own queue, agent, wait, talk, hold and ACW: so a transferred call counts once, and its
 second leg is never the customer's repeat contact.
