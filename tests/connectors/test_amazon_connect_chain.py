@@ -156,13 +156,22 @@ THIRD = record(
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("order", [(2, 0, 1), (1, 2, 0)], ids=["last-first", "middle-first"])
+# An earlier version of x-2's record (updated 09:06:00, before its ACW was complete): the
+# newer version of that leg replaces it, whichever arrives first.
+SECOND_EARLIER = {
+    **SECOND_ON,
+    "LastUpdateTimestamp": "2026-01-05T09:06:00Z",
+    "Agent": {**SECOND_ON["Agent"], "AfterContactWorkDuration": 5},
+}
+
+
+@pytest.mark.parametrize("order", [(2, 0, 3, 1), (1, 3, 2, 0)], ids=["last-first", "middle-first"])
 def test_a_three_record_chain_out_of_order(ams, tmp_path, order) -> None:
-    chain = [FIRST, SECOND_ON, THIRD]
+    chain = [FIRST, SECOND_ON, THIRD, SECOND_EARLIER]
     ingest(ams, tmp_path, [chain[i] for i in order])
     (fact,) = rows(ams.store, ContactFact)
     # Sales, 10 s, agent1; answered (two legs were); ends with x-3 at 09:06:30; 2 transfers;
-    # handle 135 + 230 = 365 (x-3 had no agent)
+    # handle 135 + 230 = 365 (x-3 had no agent; x-2's newer version: ACW 30, not 5)
     assert (fact["contactid"], fact["queue"], fact["wait_s"], fact["outcome"], fact["transfers"]) == (
         "x-1", "Sales", 10.0, "answered", 2,
     )  # fmt: skip
