@@ -59,8 +59,10 @@ def test_a_firehose_mix_yields_every_version_as_read_and_quarantines_the_cut_rec
     events, notes = events_of(CTR)
     good = [e.payload for e in events if e.error is None]
     # 9 records in file order: C1 v1, C2, C1 v2, C3 C4 (concatenated on line 4), C5 C6 (an
-    # array), C1 v1 again, C7; C8 is cut off. Nothing is held back to deduplicate.
-    assert [e["contactid"] for e in good] == [C(n, n) for n in (1, 2, 1, 3, 4, 5, 6, 1, 7)]
+    # array), C1 v1 again, C7; C8 is cut off. Nothing is held back to deduplicate. C3 and C4
+    # were transferred from C2 (InitialContactId C2): legs of C2's contact.
+    assert [e["data"]["leg"] for e in good] == [C(n, n) for n in (1, 2, 1, 3, 4, 5, 6, 1, 7)]
+    assert [e["contactid"] for e in good] == [C(n, n) for n in (1, 2, 1, 2, 2, 5, 6, 1, 7)]
     # C1's versions: updated 00:26:10, 00:31:00, and 00:26:10 again → the repeat's id is
     # the first one's, so it is a duplicate at ingest.
     assert [e["id"][-20:] for e in good if e["contactid"] == C(1, 1)] == [
@@ -84,7 +86,7 @@ def test_a_firehose_mix_yields_every_version_as_read_and_quarantines_the_cut_rec
         "wrapup_ended_at": datetime(2025, 10, 26, 0, 26, 15, tzinfo=UTC),
         "outcome": "answered", "direction": "inbound", "wait_s": 15.0, "talk_s": 240.0,
         "hold_s": 60.0, "hold_count": 2, "longest_hold_s": 40.0, "acw_s": 30.0,
-        "transfers": 0, "customer": "+31201234567",
+        "transfers": 0, "customer": "+31201234567", "leg": C(1, 1),
     }  # fmt: skip
 
 
@@ -97,10 +99,11 @@ def test_gzip_files_read_the_same(tmp_path: Path) -> None:
 
 def test_the_transfer_chain_and_outcomes() -> None:
     good = [e.payload for e in events_of(CTR)[0] if e.error is None]
-    recorded = {e["contactid"]: e for e in good}  # C1 twice in a row: v1 last, irrelevant here
+    recorded = {e["data"]["leg"]: e for e in good}  # C1 twice in a row: v1 last, irrelevant here
     chain = [recorded[C(n, n)] for n in (2, 3, 4)]
-    # C2 → C3 → C4: the first two were transferred on (NextContactId); the transferred-in
-    # contacts carry no customer, so they are no repeat contact of C2's caller.
+    # C2 → C3 → C4: one contact (InitialContactId C2), a leg per record; the first two were
+    # transferred on (NextContactId); the transferred-in records carry no customer.
+    assert [c["contactid"] for c in chain] == [C(2, 2)] * 3
     assert [c["data"]["transfers"] for c in chain] == [1, 1, 0]
     assert [c["data"].get("customer") for c in chain] == ["+31 20 555 0101", None, None]
     assert [c["data"]["outcome"] for c in chain] == ["answered", "answered", "abandoned"]
@@ -115,8 +118,19 @@ def test_facts_and_kpis_on_the_day_clocks_go_back(ams) -> None:
     summary = ams.ingest(events_of(CTR, AMS)[0])
     # 9 versions read: C1 v1 repeated is a duplicate, the cut C8 is quarantined → 8 stored.
     assert (summary.accepted, summary.duplicates, summary.quarantined) == (8, 1, 1)
-    assert len(rows(ams.store, ContactFact)) == 7  # one fact per contact: C1 … C7
+    # one fact per contact: C1, C2 (with its transfer legs C3, C4), C5, C6, C7
+    assert len(rows(ams.store, ContactFact)) == 5
     facts = {row["contactid"]: row for row in rows(ams.store, ContactFact)}
+    # C2's chain: Support, 25 s wait (C2's); answered by jurgen.muller; ends with C4's end
+    # 01:26:31; talk 180 + 120 = 300, ACW 20 + 10 = 30 → handle 330; 2 transfers.
+    chain = facts[C(2, 2)]
+    assert (chain["queue"], chain["wait_s"], chain["agentid"], chain["outcome"]) == (
+        "Support", 25.0, "jurgen.muller", "answered",
+    )  # fmt: skip
+    assert (chain["talk_s"], chain["acw_s"], chain["handle_s"], chain["transfers"]) == (
+        300.0, 30.0, 330.0, 2,
+    )  # fmt: skip
+    assert chain["ended_at"] == datetime(2025, 10, 26, 1, 26, 31, tzinfo=UTC)
     # C1 queued 00:20:30Z = 02:20:30 CEST, C2 01:20:00Z = 02:20:00 CET: both in the local
     # 02:15 interval (135 min after midnight) of 26 October, one hour apart in UTC.
     assert [(facts[C(n, n)]["local_date"], facts[C(n, n)]["local_interval"]) for n in (1, 2)] == [
@@ -133,7 +147,8 @@ def test_facts_and_kpis_on_the_day_clocks_go_back(ams) -> None:
         ),
     )
     row = report.rows[0]
-    # Offered (queued) C1 C2 C3 C4 C5 C7 = 6 (C6 self-served); answered C1 C2 C3 C7 = 4;
+    # Over legs (one per record, so as before the chain was one contact): offered (queued)
+    # C1 C2 C3 C4 C5 C7 = 6 (C6 self-served); answered C1 C2 C3 C7 = 4;
     # abandoned C4 C5 = 2 → 33.3 %. ASA (15 + 25 + 4 + 40) / 4 = 21. AHT (330 + 200 + 130
     # + 600) / 4 = 315. Service level: waits ≤ 20 s among answered: C1 15, C3 4 → 2/6 = 33.3 %.
     assert row["answered"] == 4

@@ -8,8 +8,18 @@ Connect's own metrics.
 Amazon Connect delivers records at least once and again when a contact is updated; the
 newest version has the highest ``LastUpdateTimestamp``. The event id is ``ContactId`` plus
 that timestamp, so a new version is a new event, and the event ``time`` *is* that
-timestamp, so the projector — which takes the latest ``contact.recorded`` by time — uses
-the newest version whatever order the versions arrive in.
+timestamp, so the projector — which takes the latest ``contact.recorded`` of a leg by
+time — uses the newest version whatever order the versions arrive in.
+
+A transfer makes Connect write a new contact record for the next leg, linked by
+``InitialContactId`` (the chain's first contact), ``PreviousContactId`` and
+``NextContactId`` (Amazon Connect's contact record data model,
+https://docs.aws.amazon.com/connect/latest/adminguide/ctr-data-model.html: the initial
+contact's id on every related contact, the previous one's on all but the first). Every
+record of a chain is one contact, ``contactid`` = its ``InitialContactId`` (a record without one began
+its chain), and each record is one leg of it (``data.leg`` = its own ``ContactId``) with
+its own queue, agent, wait, talk, hold and ACW: so a transferred call counts once, and its
+second leg is never the customer's repeat contact.
 """
 
 from __future__ import annotations
@@ -106,16 +116,16 @@ class ContactRecordMapper:
                 f"{', '.join(missing)} missing; expected every contact record to have it"
             )
         updated = timestamp(record, "LastUpdateTimestamp")
-        contact = name_id(str(record["ContactId"]))
+        leg = name_id(str(record["ContactId"]))
         event: Event = {
             "specversion": "1.0",
-            "id": f"aws-connect-{contact}-{_stamp(updated)}",
+            "id": f"aws-connect-{leg}-{_stamp(updated)}",
             "source": self.source_uri,
             "type": "contact.recorded",
             "time": updated,
             "centre": self.centre,
-            "contactid": contact,
-            "data": self._data(record),
+            "contactid": name_id(str(record.get("InitialContactId") or record["ContactId"])),
+            "data": {**self._data(record), "leg": leg},
         }
         self._envelope(event, record)
         return event

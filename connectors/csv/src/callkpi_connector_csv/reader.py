@@ -1,6 +1,11 @@
 """Reading a CSV export: one row per contact → one ``contact.recorded`` event (and a
 ``survey.response_received`` when a satisfaction column is mapped).
 
+An export with one row per leg repeats the contact id: every row of that id is one
+``contact.recorded`` of the same contact, the n-th (n ≥ 2, in file order) with
+``data.leg`` = n and id ``csv-<key>-<n>``, so the projector folds them into one contact with
+a leg per row (the first row keeps the id and data of a one-row contact).
+
 Each event's ``sequence`` is its row's line in the file, then its index within the row:
 the export's own order, for events that share a time."""
 
@@ -34,6 +39,7 @@ class RowMapper:
         self.extractors: list[Extractor] = compile_mapping(
             config, header, LocalTimes(zone_named(config["timezone"]))
         )
+        self.rows_of: dict[str, int] = {}  # rows read so far per contact id: the leg number
         self.satisfaction = config.get("satisfaction")
         self.survey_index = (
             header.locate("satisfaction", self.satisfaction["column"])
@@ -52,13 +58,23 @@ class RowMapper:
         if problems:
             yield RawEvent(self._raw(row), origin, f"row {line}: " + "; ".join(problems))
             return
-        key = self._key(values, row)
+        key = self._key(values, row) + self._leg_suffix(values)
         contact = {**self._contact_event(values, key), "sequence": sequence(line, 0)}
         yield RawEvent(contact, origin)
         if self.survey_index is not None:
             survey = self._survey_event(row, contact, key, origin, line)
             if survey is not None:
                 yield survey
+
+    def _leg_suffix(self, values: dict[str, Any]) -> str:
+        """Counts the row for its contact id: '' for the first, '-<n>' for the n-th, whose data
+        gets leg n."""
+        if "contact_id" not in values:
+            return ""
+        rows = self.rows_of[values["contact_id"]] = self.rows_of.get(values["contact_id"], 0) + 1
+        if rows > 1:
+            values["leg"] = str(rows)
+        return f"-{rows}" if rows > 1 else ""
 
     def _blank(self, field: str) -> str:
         columns = next(e.columns for e in self.extractors if e.field == field)
@@ -91,7 +107,7 @@ class RowMapper:
             "type": "contact.recorded",
             "time": values["offered_at"],
             "centre": self.centre,
-            "contactid": name_id(values["contact_id"]) if "contact_id" in values else f"csv-{key}",
+            "contactid": self._contactid(values, key),
             "channel": values.get("channel", self.config.get("channel", "voice")),
             "data": data,
         }
@@ -100,6 +116,9 @@ class RowMapper:
         if "agent" in values:
             event["agentid"] = name_id(values["agent"])
         return event
+
+    def _contactid(self, values: dict[str, Any], key: str) -> str:
+        return name_id(values["contact_id"]) if "contact_id" in values else f"csv-{key}"
 
     def _survey_event(
         self, row: Sequence[str], contact: dict[str, Any], key: str, origin: str, line: int

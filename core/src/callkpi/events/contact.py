@@ -122,6 +122,16 @@ class ContactRecordedData(CustomerFields):
     disposition: str | None = Field(None, max_length=128)
     resolved: bool | None = None
     first_response_s: Seconds | None = Field(None, description="Non-voice: time to the agent's first reply.")
+    leg: str | None = Field(
+        None,
+        max_length=128,
+        description=(
+            "The source's own id of this record when it reports a contact as one record per leg "
+            "(an Amazon Connect transfer chain, a CSV row per leg): the contact's records with "
+            "different `leg` are its legs, in order of offered_at; a later record of the same leg "
+            "replaces it. Absent: every record of the contact is a version of its one summary."
+        ),
+    )
 
     @model_validator(mode="after")
     def _times_in_order(self) -> ContactRecordedData:

@@ -29,6 +29,16 @@ Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:
   direction, language and customer replace them when given. Absent ``wait_s`` is derived
   (answered_at − offered_at, or ended_at − offered_at when abandoned or timed out), absent
   ``talk_s`` is (ended_at − answered_at) − hold_s, and ``handle_s`` = talk + hold + acw.
+* Summaries with different ``data.leg`` are the contact's legs (one record per leg, as an
+  Amazon Connect transfer chain): the latest record of each leg counts, the legs ordered by
+  (offered_at, leg) (:func:`recorded_legs`), each folded alone as above
+  (:func:`summary_parts`; every leg but the last passed the contact on, so counts at least
+  one transfer and, unanswered, left its queue ``transferred``). The contact takes the first
+  leg's offered_at, queue, wait and first response; the first answered leg's answer, agent
+  and ring; the last leg's end, wrap-up, disposition and resolved flag; the summed talk,
+  hold, hold count, ACW and transfers, the longest hold; outcome ``answered`` when any leg
+  was answered, else the last leg's; direction, language and customer from the first leg
+  that gives them. One summary (or none with ``leg``) is the single-record rule above.
 * The local bucket columns come from ``offered_at`` in the centre's zone. The gap to the
   customer's next contact needs the other contacts, so ``gaps`` fills it in.
 """
@@ -99,7 +109,7 @@ def fold_contact(
     _identity(row, entries, by_type)
     _lifecycle(row, entries, by_type)
     if "contact.recorded" in by_type:
-        _summary(row, by_type["contact.recorded"][-1])
+        _summaries(row, recorded_legs(by_type["contact.recorded"]))
     _sales(row, by_type.get("sale.recorded", ()))
     row.update(local_buckets(row["offered_at"], zone))
     return row
@@ -250,6 +260,62 @@ def _summary(row: dict[str, Any], recorded: Entry) -> None:
         if row["outcome"] != "answered"
         else ((row["talk_s"] or 0.0) + (row["hold_s"] or 0.0) + (row["acw_s"] or 0.0))
     )
+
+
+def recorded_legs(recorded: list[Entry]) -> list[Entry]:
+    """The latest summary of each ``data.leg`` (``recorded`` is in timeline order), in
+    (offered_at, leg) order, so the legs' order does not depend on the arrival order."""
+    latest = {entry.data.get("leg"): entry for entry in recorded}
+    return sorted(
+        latest.values(), key=lambda e: (parse_time(e.data["offered_at"]), e.data.get("leg") or "")
+    )
+
+
+def summary_parts(legs: list[Entry]) -> list[dict[str, Any]]:
+    """One fact-shaped row per summarised leg, each folded alone from its own record; every
+    leg but the last passed the contact on (a transfer, and an unanswered one left its queue)."""
+    parts = []
+    for entry in legs:
+        part = {**_DEFAULTS, "queue": entry.body.get("queue"), "channel": entry.body.get("channel")}
+        _summary(part, entry)
+        parts.append(part)
+    for part in parts[:-1]:
+        part["transfers"] = max(part["transfers"], 1)
+        if part["outcome"] in ("abandoned", "timed_out"):
+            part["outcome"] = "transferred"
+    return parts
+
+
+def _summaries(row: dict[str, Any], legs: list[Entry]) -> None:
+    if len(legs) == 1:
+        _summary(row, legs[0])
+        return
+    parts = summary_parts(legs)
+    first, last = parts[0], parts[-1]
+    answered = next((part for part in parts if part["outcome"] == "answered"), None)
+    row.update(
+        {name: first[name] for name in ("offered_at", "wait_s", "first_response_s")},
+        queue=first["queue"] or row["queue"],
+        outcome="answered" if answered else last["outcome"],
+        **{name: (answered or {}).get(name) for name in ("answered_at", "agentid", "ring_s")},
+        **{name: last[name] for name in ("ended_at", "wrapup_ended_at", "disposition", "resolved")},
+        **{name: _sum(part[name] for part in parts) for name in ("talk_s", "hold_s", "acw_s")},
+        hold_count=sum(part["hold_count"] for part in parts),
+        transfers=sum(part["transfers"] for part in parts),
+        longest_hold_s=max((p["longest_hold_s"] for p in parts if p["longest_hold_s"] is not None), default=None),
+    )
+    for name in _SUMMARY_DESCRIPTIONS:
+        given = _first(entry.data.get(name) for entry in legs)
+        if given is not None:
+            row[name] = given
+    row["handle_s"] = (
+        (row["talk_s"] or 0.0) + (row["hold_s"] or 0.0) + (row["acw_s"] or 0.0) if answered else None
+    )
+
+
+def _sum(values: Any) -> float | None:
+    given = [value for value in values if value is not None]
+    return math.fsum(given) if given else None
 
 
 def _sales(row: dict[str, Any], sales: Any) -> None:

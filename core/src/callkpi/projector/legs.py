@@ -27,8 +27,11 @@ order, are walked once.
   else the last transfer that routed the contact on, else its own answer.
 * A ``contact.recorded`` summary is authoritative for the contact, so its legs come from the
   contact's fact row: one queue leg, and one agent leg when answered (transferred when the
-  summary counts a transfer). An Amazon Connect transfer is a new contact record (linked
-  by PreviousContactId), so each record is its own contact with its own legs.
+  summary counts a transfer). Summaries with different ``data.leg`` (one record per leg: an
+  Amazon Connect transfer chain, a CSV row per leg) give those legs per record, in
+  (offered_at, leg) order, each from its own fields (:func:`.contacts.summary_parts`): every
+  record but the last was passed on, so its agent leg is transferred (kind unknown) and,
+  unanswered, its queue leg left ``transferred``.
 * A contact that never queued (blocked, setup_failed, self_served) has no legs.
 
 Without transfers a contact has one queue leg and at most one agent leg whose numbers are
@@ -44,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 from ..store.tables import ContactLegFact
 from .buckets import local_buckets
-from .contacts import unanswered_end
+from .contacts import recorded_legs, summary_parts, unanswered_end
 from .timeline import Entry
 
 LEG_COLUMNS = tuple(column.name for column in ContactLegFact.__table__.columns)
@@ -60,7 +63,10 @@ def fold_legs(
     """The leg rows of the contact whose fact row is ``contact``, from its sorted events."""
     if contact["outcome"] in _NEVER_QUEUED:
         return []
-    if any(entry.type == "contact.recorded" for entry in entries):
+    recorded = recorded_legs([entry for entry in entries if entry.type == "contact.recorded"])
+    if len(recorded) > 1:
+        legs = [leg for part in summary_parts(recorded) for leg in summary_legs(part)]
+    elif recorded:
         legs = summary_legs(contact)
     else:
         legs = _Walk(contact, entries).legs()
