@@ -196,10 +196,8 @@ class ContactLegFact(LocalBuckets, table=True):
     to_agent: str | None = Field(default=None, max_length=128)
 
 
-class AgentIntervalFact(LocalBuckets, table=True):
-    """Per agent and 15-minute interval (UTC start): seconds in each state and schedule adherence."""
-
-    __tablename__ = "fact_agent_interval"
+class AgentStateTime(LocalBuckets):
+    """Per agent and 15-minute interval (UTC start): seconds in each state, breaks started."""
 
     centre: str = Field(primary_key=True, max_length=64)
     agentid: str = Field(primary_key=True, max_length=128)
@@ -210,6 +208,13 @@ class AgentIntervalFact(LocalBuckets, table=True):
     acw_s: float = 0.0
     not_ready_s: float = 0.0
     breaks_started: int = 0
+
+
+class AgentIntervalFact(AgentStateTime, table=True):
+    """An agent's closed state episodes per interval, and schedule adherence."""
+
+    __tablename__ = "fact_agent_interval"
+
     scheduled_s: float = 0.0
     adherent_s: float = 0.0
 
@@ -231,22 +236,12 @@ class AgentOpenEpisode(SQLModel, table=True):
     )
 
 
-class AgentOpenIntervalFact(LocalBuckets, table=True):
-    """Per agent and 15-minute interval: the time of the agent's still-open episode, from its
-    start to the centre's data end. Refreshed lazily (before a report); deleted when the
-    episode's end arrives, whose time ``fact_agent_interval`` then holds."""
+class AgentOpenIntervalFact(AgentStateTime, table=True):
+    """The time of an agent's still-open episode per interval, from its start to the centre's
+    data end. Refreshed lazily (before a report); deleted when the episode's end arrives,
+    whose time ``fact_agent_interval`` then holds."""
 
     __tablename__ = "fact_agent_open_interval"
-
-    centre: str = Field(primary_key=True, max_length=64)
-    agentid: str = Field(primary_key=True, max_length=128)
-    interval_start: datetime = Field(primary_key=True)
-    staffed_s: float = 0.0
-    available_s: float = 0.0
-    on_contact_s: float = 0.0
-    acw_s: float = 0.0
-    not_ready_s: float = 0.0
-    breaks_started: int = 0
 
 
 class CentreDataEnd(SQLModel, table=True):
