@@ -76,33 +76,33 @@ def cold_to_billing(entered: float = 201) -> Sequence:
             .add("task.wrapup", 530, BILLING).add("task.completed", 560, BILLING))
 
 
+WARM_TO_B = {"transfer_mode": "WARM", "transfer_type": "WORKER", "transfer_to": B,
+             "transfer_initiating_worker_sid": A}
+
+
 def warm_to_b() -> Sequence:
     # A answers in Support at 10, starts a warm transfer to B at 100; B accepts at 130 (the
     # transfer completes then), wraps up at 430, completes at 450.
-    warm = {"transfer_mode": "WARM", "transfer_type": "WORKER", "transfer_to": B,
-            "transfer_initiating_worker_sid": A}
     return (Sequence(task(2))
             .add("task.created", 0, SUPPORT).add("task-queue.entered", 0, SUPPORT)
             .add("reservation.accepted", 10, SUPPORT, worker_sid=A)
-            .add("task.transfer-initiated", 100, SUPPORT, **warm)
+            .add("task.transfer-initiated", 100, SUPPORT, **WARM_TO_B)
             .add("reservation.accepted", 130, SUPPORT, worker_sid=B)
-            .add("task.transfer-completed", 130, SUPPORT, **warm)
+            .add("task.transfer-completed", 130, SUPPORT, **WARM_TO_B)
             .add("task.wrapup", 430, SUPPORT).add("task.completed", 450, SUPPORT))
 
 
 def failed_warm_to_b() -> Sequence:
     # A answers at 10, tries a warm transfer to B at 100; B lets it ring out, the attempt fails
     # at 130 and the transfer fails; A keeps the caller, wraps up at 400, completes at 420.
-    warm = {"transfer_mode": "WARM", "transfer_type": "WORKER", "transfer_to": B,
-            "transfer_initiating_worker_sid": A}
     return (Sequence(task(3))
             .add("task.created", 0, SUPPORT).add("task-queue.entered", 0, SUPPORT)
             .add("reservation.accepted", 10, SUPPORT, worker_sid=A)
-            .add("task.transfer-initiated", 100, SUPPORT, **warm)
+            .add("task.transfer-initiated", 100, SUPPORT, **WARM_TO_B)
             .add("reservation.created", 100, SUPPORT, worker_sid=B)
             .add("reservation.timeout", 130, SUPPORT, worker_sid=B)
-            .add("task.transfer-attempt-failed", 130, SUPPORT, **warm)
-            .add("task.transfer-failed", 130, SUPPORT, **warm)
+            .add("task.transfer-attempt-failed", 130, SUPPORT, **WARM_TO_B)
+            .add("task.transfer-failed", 130, SUPPORT, **WARM_TO_B)
             .add("task.wrapup", 400, SUPPORT).add("task.completed", 420, SUPPORT))
 
 

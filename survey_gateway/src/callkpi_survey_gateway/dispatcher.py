@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from callkpi.store.centres import load_centres
 from callkpi.store.db import Store
 
 from . import outbox
@@ -45,6 +44,7 @@ from .decisions import Decision, record_for_survey
 from .events_out import queue_event
 from .lifecycle import close_survey, expire_due, fail_survey, queue_reminders
 from .policy import survey_configs
+from .quiet_hours import centre_zones
 from .send_rules import OPENING_KINDS, OPTED_OUT, Hold, hold
 from .suppression import is_suppressed, suppress
 from .tables import sg_message, sg_survey
@@ -97,7 +97,7 @@ class Dispatcher:
         counts: Counter[str] = Counter()
         now = self.clock()
         with self.store.reading() as connection:  # a centre's zone may have changed since the last pass
-            self._centre_zones = {name: centre.timezone for name, centre in load_centres(connection).items()}
+            self._centre_zones = centre_zones(connection)
         counts["expired"] += expire_due(self.store, now)
         counts["reminders"] += queue_reminders(self.store, now, self.render_reminder)
         counts.update(self.reconcile(now))

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
+from sqlalchemy import Connection
+
+from callkpi.store.centres import load_centres
 
 from .config import QuietHours
 
@@ -109,3 +112,9 @@ def zone_infos(names: Sequence[str]) -> list[ZoneInfo]:
 @cache
 def _known_zones() -> set[str]:
     return available_timezones()
+
+
+def centre_zones(connection: Connection) -> dict[str, str]:
+    """Each centre's IANA time zone by name: the fallback for a number whose zone is unknown.
+    The gateway's one read of the core's centres (scheduling and the dispatcher share it)."""
+    return {name: centre.timezone for name, centre in load_centres(connection).items()}

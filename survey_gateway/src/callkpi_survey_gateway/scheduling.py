@@ -20,7 +20,6 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from callkpi.plugins import CallkpiPluginManager, get_plugin_manager
-from callkpi.store.centres import load_centres
 from callkpi.store.privacy import normalise_customer
 
 from .crypto import NumberCipher
@@ -30,7 +29,7 @@ from .messages import render
 from .outbox import enqueue
 from .pending_numbers import ContactKey, keep_numbers, take_numbers
 from .policy import survey_configs
-from .quiet_hours import number_zones
+from .quiet_hours import centre_zones, number_zones
 from .runtime import gateway_settings
 from .suppression import is_suppressed
 from .tables import sg_survey
@@ -67,7 +66,7 @@ def schedule_surveys(connection: Connection, contacts: list[dict[str, Any]],
     numbers of contacts not completed yet. Return the new surveys' ids."""
     now = now or datetime.now(UTC)
     numbers = _numbers_of(connection, contacts, customers, now)
-    zones = {name: centre.timezone for name, centre in load_centres(connection).items()}
+    zones = centre_zones(connection)
     created = []
     for contact in contacts:
         if _has_survey(connection, contact):
