@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from datetime import date
@@ -177,4 +178,17 @@ def test_simulate_writes_the_seeded_run_to_jsonl(tmp_path: Path):
     assert [orjson.loads(line) for line in path.read_bytes().splitlines()] == expected
     assert f"Wrote {len(expected):,} events" in result.output and "contacts/min" in result.output
     both = CliRunner().invoke(app, [*args, "--output", str(path), "--database", "sqlite://"])
-    assert both.exit_code == 1 and "--output / --database: give exactly one" in both.stderr
+    assert both.exit_code == 1 and "--output / --database: give at most one" in both.stderr
+
+
+def test_simulate_without_output_ingests_into_the_store_the_environment_names(tmp_path: Path, monkeypatch):
+    """README: every command honours $CALLKPI_DATABASE_URL; `simulate` used to demand --database."""
+    store = tmp_path / "from-env.db"
+    monkeypatch.setenv("CALLKPI_DATABASE_URL", f"sqlite:///{store}")
+    args = ["simulate", "--days", "1", "--agents", "3", "--contacts-per-day", "40", "--start", "2026-11-02"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Simulated and ingested" in result.output
+    with sqlite3.connect(store) as connection:
+        (contacts,) = connection.execute("select count(*) from fact_contact").fetchone()
+    assert contacts > 0

@@ -49,3 +49,10 @@ async def test_a_read_key_cannot_open_another_centres_page(signed_in):
     response = await signed_in.get("/alerts", params={"centre": "utrecht"})
 
     assert response.status_code == 403
+
+
+async def test_without_rules_the_page_shows_a_command_that_runs(signed_in, centre):
+    """The hint is copy-paste runnable: the centre goes in --centre, not as an argument."""
+    page = (await signed_in.get("/alerts")).text
+
+    assert f'callkpi alerts add "service_level &lt; 80 for 2 intervals" --centre {centre}' in page

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 from outbox_rows import due_survey, number_of
+from typer.testing import CliRunner
 
 from callkpi.api.main import create_app
 from callkpi.plugins import get_plugin_manager
@@ -22,7 +23,7 @@ from callkpi.store.apikeys import create_api_key
 from callkpi.store.tables import StoredEvent
 from callkpi.testing import TEST_HMAC_KEY
 from callkpi_survey_gateway.channels import declared_channels
-from callkpi_survey_gateway.cli import standalone_app
+from callkpi_survey_gateway.cli import gateway_cli, standalone_app
 from callkpi_survey_gateway.crypto import NumberCipher
 from callkpi_survey_gateway.runtime import use_gateway_settings
 from callkpi_survey_gateway.tables import sg_message
@@ -104,3 +105,10 @@ def test_the_gateway_alone_serves_its_webhooks_and_sends_events_to_a_remote_core
             wait_for(lambda: stored_types(gateway_store) == ["survey.sent"])
     assert unsigned.status_code == 403
     assert len(fake_twilio.sent_to(number_of(1))) == 1
+
+
+def test_the_standalone_gateway_has_the_documented_serve_subcommand():
+    """docs/survey_gateway.md runs `callkpi-survey-gateway serve --core-url …`."""
+    result = CliRunner().invoke(gateway_cli, ["serve", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--core-url" in result.output

@@ -31,6 +31,13 @@ gateway_cli = typer.Typer(cls=CallkpiGroup, no_args_is_help=True, add_completion
                           help="The callkpi survey gateway on its own.")
 
 
+@gateway_cli.callback()
+def gateway_group() -> None:
+    """The callkpi survey gateway on its own."""
+    # A Typer app with one command and no callback runs that command directly, so
+    # `callkpi-survey-gateway serve` (as documented) would be an unexpected argument.
+
+
 @app.command()
 def dispatch(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit (cron, tests).")] = False,

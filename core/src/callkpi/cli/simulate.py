@@ -50,9 +50,10 @@ def simulate(
     database: DatabaseOption = None,
 ) -> None:
     """Simulate a contact centre (three queues, voice and chat) and write its events to
-    FILE.jsonl, or ingest them into the store at --database."""
-    if (output is None) == (database is None):
-        raise UserError("--output / --database: give exactly one; expected where the events go")
+    FILE.jsonl, or ingest them into the store (--database, else $CALLKPI_DATABASE_URL, else
+    ./callkpi.db)."""
+    if output is not None and database is not None:
+        raise UserError("--output / --database: give at most one; expected where the events go")
     zone = _zone(timezone)
     first = _start(start, days, zone)
     config = demo_config(
