@@ -9,8 +9,10 @@ In CI (the variable set) an unreachable server is an error, never a skip.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -24,6 +26,32 @@ from callkpi.testing import TEST_HMAC_KEY
 
 pytest_plugins = ["browser"]  # the `chromium` and `page` fixtures (tests/browser.py)
 LOCAL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_FILES = ("callkpi.key", "callkpi-survey.key", "callkpi.db", "callkpi.toml", "callkpi-survey.toml")
+"""What a command writes or reads in its working directory by default: tests must never
+leave them in the repository, where a later `callkpi init` would silently reuse a test key."""
+_PRESENT_BEFORE = pytest.StashKey[set[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Commands that tests run with the default settings (CliRunner, subprocesses) would
+    # otherwise create their keys in the repository root; the environment wins over the
+    # defaults, so point the key files at a directory of the run's own.
+    scratch = Path(tempfile.mkdtemp(prefix="callkpi-tests-"))
+    os.environ.setdefault("CALLKPI_KEY_FILE", str(scratch / "callkpi.key"))
+    os.environ.setdefault("CALLKPI_SURVEY_KEY_FILE", str(scratch / "callkpi-survey.key"))
+    config.stash[_PRESENT_BEFORE] = {name for name in DEFAULT_FILES if (REPOSITORY / name).exists()}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    left = [name for name in DEFAULT_FILES
+            if (REPOSITORY / name).exists() and name not in session.config.stash[_PRESENT_BEFORE]]
+    if left:
+        session.config.get_terminal_writer().line(
+            f"tests left {', '.join(left)} in {REPOSITORY}; expected every test to write in its own tmp_path",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _admin_url() -> tuple[str | None, str]:
