@@ -18,7 +18,7 @@ from fastapi import APIRouter
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 # The core's own paths: a plugin mounting there would shadow the API or the dashboard.
-RESERVED_PREFIXES = ("/v1", "/docs", "/openapi.json", "/redoc")
+RESERVED_PREFIXES = ("/v1", "/docs", "/openapi.json", "/redoc", "/api-docs")
 
 
 @dataclass(frozen=True)

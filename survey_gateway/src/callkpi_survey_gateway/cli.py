@@ -14,6 +14,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
+from callkpi.api.api_docs import install_api_docs
 from callkpi.api.main import open_state
 from callkpi.api.problems import install_problem_handlers
 from callkpi.cli.runtime import CallkpiGroup, DatabaseOption, fail, out, settings_for
@@ -109,9 +110,10 @@ def standalone_app(settings: Settings) -> FastAPI:
             await task
         state.store.dispose()
 
-    gateway = FastAPI(title="callkpi survey gateway", lifespan=lifespan)
+    gateway = FastAPI(title="callkpi survey gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     gateway.state.callkpi = state
     install_problem_handlers(gateway)
+    install_api_docs(gateway)
     for router in gateway_routers():
         gateway.include_router(router)
     return gateway

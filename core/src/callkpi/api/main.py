@@ -14,6 +14,7 @@ from ..plugins import CallkpiPluginManager, get_plugin_manager
 from ..settings import Settings
 from ..store.db import Store
 from ..store.privacy import open_hasher
+from .api_docs import install_api_docs
 from .background import background_tasks
 from .deps import AppState
 from .plugin_routes import include_plugin_routers
@@ -39,11 +40,14 @@ def create_app(settings: Settings | None = None, *, pm: CallkpiPluginManager | N
         title="callkpi",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         description="Contact-centre KPIs from vendor-neutral events. "
         "Errors are RFC 9457 problem details.",
     )
     app.state.callkpi = state
     install_problem_handlers(app)
+    install_api_docs(app)
     app.include_router(events.router, prefix=API_PREFIX)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(kpis.router, prefix=API_PREFIX)
