@@ -64,6 +64,10 @@ LEG_OFFERED_NOTE = (
 )
 
 
+NO_QUEUE_NOR_AGENT = ("agent", "team", "site")
+"""Contacts that never reached a queue have neither an agent nor a queue to take a team from."""
+
+
 def first_queue(*measures: Measure, sample: str | tuple[str, ...] | None = None) -> Variant:
     """The contact view of a queue KPI: the same formula over contacts by their first queue."""
     return Variant(
@@ -84,6 +88,8 @@ offered = Kpi(
     (LEG_OFFERED,),
     value_of("offered"),
     variants=(first_queue(CONTACT_OFFERED),),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 received = Kpi(
@@ -99,6 +105,8 @@ received = Kpi(
     "fact_contact",
     (OFFERED, Measure("blocked", "count", filter=(("outcome", "==", "blocked"),))),
     columnar(lambda m, p: m["offered"] + m["blocked"]),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 arrival_rate = Kpi(
@@ -122,6 +130,8 @@ arrival_rate = Kpi(
         ),
     ),
     default_variant="per_hour",
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 answered = Kpi(
@@ -134,6 +144,7 @@ answered = Kpi(
     (LEG_ANSWERED,),
     value_of("answered"),
     variants=(first_queue(CONTACT_ANSWERED),),
+    queue_attributed=True,
 )
 
 answer_rate = Kpi(
@@ -148,6 +159,8 @@ answer_rate = Kpi(
     percent_of("answered", "offered"),
     sample="offered",
     variants=(first_queue(CONTACT_ANSWERED, CONTACT_OFFERED),),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 service_level = Kpi(
@@ -209,6 +222,8 @@ service_level = Kpi(
     default_variant="answered_over_offered",
     sample="offered",
     target=80,
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 asa = Kpi(
@@ -237,6 +252,8 @@ asa = Kpi(
             CONTACT_ANSWERED,
         ),
     ),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 avg_queue_time = Kpi(
@@ -254,6 +271,8 @@ avg_queue_time = Kpi(
     ),
     mean_of("queued_wait", "queued_with_wait"),
     sample="queued_with_wait",
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 longest_wait = Kpi(
@@ -267,6 +286,8 @@ longest_wait = Kpi(
     (Measure("longest_wait", "max", "wait_s", filter=(QUEUE_LEG, LEG_QUEUED)), LEG_OFFERED),
     value_of("longest_wait"),
     sample="offered",
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 abandon_rate = Kpi(
@@ -304,6 +325,8 @@ abandon_rate = Kpi(
             formula=columnar(lambda m, p: percent(m["abandoned"], m["answered"] + m["abandoned"])),
         ),
     ),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 abandoned_within = Kpi(
@@ -329,6 +352,8 @@ abandoned_within = Kpi(
     variants=(
         Variant("within_180s", "abandoned within 180 s ÷ offered", parameters={"within_s": 180}),
     ),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 avg_abandon_time = Kpi(
@@ -345,6 +370,8 @@ avg_abandon_time = Kpi(
     ),
     mean_of("abandon_wait", "abandoned_with_wait"),
     sample="abandoned_with_wait",
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 blocked_rate = Kpi(
@@ -357,6 +384,8 @@ blocked_rate = Kpi(
     (Measure("blocked", "count", filter=(("outcome", "==", "blocked"),)), OFFERED),
     columnar(lambda m, p: percent(m["blocked"], m["offered"] + m["blocked"])),
     sample=("offered", "blocked"),
+    queue_attributed=True,
+    not_by=("agent",),
 )
 
 setup_success_rate = Kpi(
@@ -369,6 +398,7 @@ setup_success_rate = Kpi(
     "fact_contact",
     (ATTEMPTS, Measure("setup_failed", "count", filter=(("outcome", "==", "setup_failed"),))),
     columnar(lambda m, p: percent(m["attempts"] - m["setup_failed"], m["attempts"])),
+    not_by=NO_QUEUE_NOR_AGENT,
 )
 
 self_service_rate = Kpi(
@@ -382,6 +412,7 @@ self_service_rate = Kpi(
     (Measure("self_served", "count", filter=(("outcome", "==", "self_served"),)), ATTEMPTS),
     percent_of("self_served", "attempts"),
     sample="attempts",
+    not_by=NO_QUEUE_NOR_AGENT,
 )
 
 first_response_time = Kpi(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from sqlalchemy.sql import Subquery
 
 from .facts import FACT_TABLES, FactTable
 from .model import DataEnd, Measure, Param, PeriodBound
+from .queue_map import MAPPED_DIMENSIONS, QueueMap, queued_rows
 
 Bound = tuple[Any, ...]
 
@@ -114,6 +115,8 @@ class Period:
     """The latest offered_at of the centre's contacts, for :class:`DataEnd` filters."""
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Dimension → the values its rows may have (``ReportRequest.filters``)."""
+    queue_map: QueueMap = field(default_factory=dict, compare=False)
+    """The centres' queue maps: team and site of queue KPIs by team or site (:mod:`.queue_map`)."""
 
     def instant(self, bound: PeriodBound, zone: ZoneInfo) -> datetime:
         """The UTC instant of local midnight starting the period, or ending it."""
@@ -138,6 +141,17 @@ def compile_query(
     return _grouped(table, dimensions, aggregates, period)
 
 
+def compile_unmapped(fact: str, name: str, period: Period) -> Select:
+    """The (centre, queue) pairs of ``fact``'s queued rows in the period whose queue the
+    centres' queue maps give no ``name`` (team or site): a queue KPI by ``name`` would show
+    them as a ``(none)`` group, so it has no value by it (:mod:`.queue_map`)."""
+    table = FACT_TABLES[fact]
+    filters = {d: values for d, values in period.filters.items() if d not in MAPPED_DIMENSIONS}
+    unfiltered = replace(period, filters=filters)
+    query = _grouped(table, ("centre", "queue"), [], unfiltered)
+    return query.where(table.dimension(name, period.queue_map).is_(None), queued_rows(table.rows))
+
+
 def _grouped(
     table: FactTable,
     dimensions: tuple[str, ...],
@@ -147,7 +161,7 @@ def _grouped(
 ) -> Select:
     """``aggregates`` over ``table``'s rows in the period, grouped by ``dimensions`` and the
     columns ``extra_keys``."""
-    keys = [table.dimension(name).label(name) for name in dimensions]
+    keys = [table.dimension(name, period.queue_map).label(name) for name in dimensions]
     keys += [table.rows.c[name].label(f"category_{name}") for name in extra_keys]
     joined = table.source((*dimensions, *period.filters))
     query = select(*keys, *aggregates).select_from(joined)
@@ -157,8 +171,8 @@ def _grouped(
     if period.centre is not None:
         query = query.where(_centre_is(table, period.centre))
     for name, values in period.filters.items():
-        query = query.where(table.dimension(name).in_(values))
-    groups = [table.dimension(name) for name in dimensions]
+        query = query.where(table.dimension(name, period.queue_map).in_(values))
+    groups = [table.dimension(name, period.queue_map) for name in dimensions]
     groups += [table.rows.c[name] for name in extra_keys]
     return query.group_by(*groups) if groups else query
 

@@ -20,12 +20,13 @@ from sqlalchemy import Connection, Select, func, select
 
 from ..projector.open_episodes import refresh_open_time
 from ..store.centres import load_centres
-from .compiler import Period, compile_query, reads_data_end
+from .compiler import Period, compile_query, compile_unmapped, reads_data_end
 from .evaluation import Results, evaluate
 from .facts import FACT_TABLES
 from .keys import Frame
 from .open_time import OPEN_MEASURE, data_ends
 from .plan import Plan, plan_report
+from .queue_map import BY_QUEUE, MAPPED_DIMENSIONS, QueueMap, unmapped_reason
 from .registry import KpiRegistry
 from .report import Report, ReportRequest
 from .result_columns import Columns, columns_of_rows
@@ -61,9 +62,31 @@ def run_report(
         centres = load_centres(connection)
         ends = data_ends(connection) if agent_time else {}
     zones = {name: c.zone for name, c in centres.items()}
+    queue_map = {name: c.settings.queue_map for name, c in centres.items()}
     with _query_runner(store, request, snapshot_dir) as runner:
-        results = run_queries(plan, request, runner, zones)
+        unmapped = unmapped_queues(plan, request, runner, queue_map)
+        if unmapped:
+            plan = plan_report(registry, request, unmapped)
+        results = run_queries(plan, request, runner, zones, queue_map)
     return evaluate(plan, request, results, zones, centres, ends)
+
+
+def unmapped_queues(plan: Plan, request: ReportRequest, runner: QueryRunner, queue_map: QueueMap) -> dict[str, str]:
+    """Team or site → why queue KPIs have no value by it: the report counts a queue whose
+    centre's queue map gives it none (one small query per queue fact read by team or site)."""
+    facts = {m.fact for p in plan.kpis for m in p.measures.values() if m.fact in BY_QUEUE.values()}
+    asked = [name for name in MAPPED_DIMENSIONS if name in (*request.group_by, *request.filters)]
+    period = Period(request.date_from, request.date_to, request.centre, filters=request.filters, queue_map=queue_map)
+    reasons = {}
+    for name in asked:
+        found = {
+            pair
+            for fact in sorted(facts)
+            for pair in zip(*(column.tolist() for column in runner(compile_unmapped(fact, name, period))), strict=True)
+        }
+        if found:
+            reasons[name] = unmapped_reason(name, sorted(found, key=lambda pair: (pair[0], pair[1] or "")))
+    return reasons
 
 
 def _reads_agent_time(plan: Plan) -> bool:
@@ -105,12 +128,15 @@ def run_queries(
     request: ReportRequest,
     runner: QueryRunner,
     zones: Mapping[str, ZoneInfo] | None = None,
+    queue_map: QueueMap | None = None,
 ) -> Results:
     """Run the plan's one query per fact table (and per grain); per grouping dimensions,
     fact and group, its measure values in the plan's order. ``zones`` place period bounds
     in local time."""
     data_end = _data_end(plan, request, runner)
-    period = Period(request.date_from, request.date_to, request.centre, zones or {}, data_end, request.filters)
+    period = Period(
+        request.date_from, request.date_to, request.centre, zones or {}, data_end, request.filters, queue_map or {}
+    )
     results: Results = {}
     for dimensions, queries in ((request.group_by, plan.queries), *plan.grained.items()):
         facts = results.setdefault(dimensions, {})

@@ -32,6 +32,7 @@ from ..store.tables import (
     SurveyFact,
     SurveyResponseFact,
 )
+from .queue_map import BY_QUEUE, QueueMap, queue_dimension
 
 AGENT_DIMENSION: Table = AgentDimension.__table__
 AGENT_HISTORY: Table = AgentHistory.__table__
@@ -140,6 +141,9 @@ class FactTable:
         )
         return union_all(closed, opened).subquery(f"{self.table.name}_with_open")
 
+    team_site: Literal["agent", "queue_map"] = "agent"
+    """Where team and site come from: the row's agent (:attr:`agent_time`), or its queue in the
+    centre's queue map (:mod:`.queue_map`, for queue KPIs)."""
     agent_time: tuple[str, ...] = ()
     """For a table with ``agentid``: the time columns (the first one not null) at which a row
     takes its agent's team and site from ``dim_agent_history``, so a row keeps the team its
@@ -157,13 +161,18 @@ class FactTable:
 
     def _supports(self, dimension: str) -> bool:
         if dimension in _AGENT_DIMENSIONS:
+            if self.team_site == "queue_map":
+                return True
             return dimension in self.columns or ("agentid" in self.columns and bool(self.agent_time))
         if dimension in _INTERVAL_DIMENSIONS:
             return "local_interval" in self.columns
         return _COLUMN_DIMENSIONS[dimension] in self.columns
 
-    def dimension(self, name: str) -> ColumnElement:
-        """The expression for dimension ``name`` (which :attr:`dimensions` must contain)."""
+    def dimension(self, name: str, queue_map: QueueMap | None = None) -> ColumnElement:
+        """The expression for dimension ``name`` (which :attr:`dimensions` must contain);
+        ``queue_map`` gives team and site of a table whose :attr:`team_site` is the map."""
+        if name in _AGENT_DIMENSIONS and self.team_site == "queue_map":
+            return queue_dimension(self.rows, name, queue_map or {})
         if name in _AGENT_DIMENSIONS:
             return self.rows.c[name] if name in self.columns else AGENT_HISTORY.c[name]
         if name in _INTERVAL_DIMENSIONS:
@@ -186,7 +195,9 @@ class FactTable:
         version of its agent's history valid at the row's :attr:`agent_time` (versions never
         overlap, so a row meets at most one)."""
         rows = self.rows
-        if not any(name in _AGENT_DIMENSIONS and name not in self.columns for name in dimensions):
+        if self.team_site == "queue_map" or not any(
+            name in _AGENT_DIMENSIONS and name not in self.columns for name in dimensions
+        ):
             return rows
         history, moment = AGENT_HISTORY, self._agent_moment()
         condition = (
@@ -219,6 +230,14 @@ FACT_TABLES: dict[str, FactTable] = {
             ContactLegFact.__table__,
             categories=("leg", "outcome"),
             agent_time=("answered_at", "offered_at"),
+        ),
+        # the same rows for queue KPIs by team or site: the team and site of their queue
+        FactTable(BY_QUEUE["fact_contact"], ContactFact.__table__, categories=("outcome",), team_site="queue_map"),
+        FactTable(
+            BY_QUEUE["fact_contact_leg"],
+            ContactLegFact.__table__,
+            categories=("leg", "outcome"),
+            team_site="queue_map",
         ),
         FactTable(
             "fact_agent_interval",

@@ -236,6 +236,10 @@ class Kpi:
     has no agent, so no team or site): grouped or filtered by one, the KPI would count only
     the rows that have it and silently mean something else, so it has no value there, with
     the reason, instead of a ``(none)`` group."""
+    queue_attributed: bool = False
+    """A queue KPI: grouped or filtered by team or site, its rows take the team and site of
+    their queue from the centre's queue map, not those of their agent, so every leg of a
+    queue, answered or not, counts for the team serving it (:mod:`.queue_map`)."""
     details: Mapping[str, Formula] = field(default_factory=dict)
     """Extra numbers reported next to the value, each a formula over the same values
     (e.g. the agents actually staffed next to the agents required)."""

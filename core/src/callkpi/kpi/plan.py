@@ -7,7 +7,9 @@ from dataclasses import dataclass, field, replace
 
 from .compiler import BoundMeasure, bind
 from .facts import DIMENSIONS, FACT_TABLES
+from .model import Measure
 from .open_time import with_open_measure
+from .queue_map import BY_QUEUE, MAPPED_DIMENSIONS
 from .registry import KpiRegistry
 from .report import FILTER_DIMENSIONS, KpiColumn, KpiSelection, ReportRequest
 from .request_builder import RequestError
@@ -47,14 +49,16 @@ class Plan:
         return any(planned.spec.uses_centre_values for planned in self.kpis)
 
 
-def plan_report(registry: KpiRegistry, request: ReportRequest) -> Plan:
+def plan_report(registry: KpiRegistry, request: ReportRequest, unmapped: Mapping[str, str] | None = None) -> Plan:
     """Check ``request`` against the registry and group its measures by fact table.
+
+    ``unmapped``: team or site → why queue KPIs have no value by it (:func:`.queue_map.unmapped_reason`).
 
     A mistake raises :class:`RequestError` whose ``field`` is the path of the part at
     fault, as in the API's request body: ``kpis/0/variant``, ``group_by/1``, ``filters/queue``."""
     _check_request(request)
     planned = [
-        _plan_kpi(registry, selection, request, f"kpis/{index}")
+        _plan_kpi(registry, selection, request, f"kpis/{index}", unmapped or {})
         for index, selection in enumerate(request.selections())
     ]
     keys = [p.column.key for p in planned]
@@ -103,17 +107,20 @@ def _check_filter(name: str, values: tuple[str, ...]) -> None:
         raise RequestError(f"filters/{name}", f"filters[{name!r}] = {values!r}; expected a non-empty tuple of texts")
 
 
-def _plan_kpi(registry: KpiRegistry, selection: KpiSelection, request: ReportRequest, where: str) -> PlannedKpi:
+def _plan_kpi(
+    registry: KpiRegistry, selection: KpiSelection, request: ReportRequest, where: str, unmapped: Mapping[str, str]
+) -> PlannedKpi:
     spec = _variant(registry, selection, where)
     parameters = _parameters(spec, selection.parameters, where)
     group_by = request.group_by
     _check_dimensions(spec, "filters", tuple(request.filters), "filtered")
     column = _column(spec, selection, parameters)
-    reason = _unavailable(spec, group_by) or _not_by(spec, (*group_by, *request.filters))
+    asked = (*group_by, *request.filters)
+    reason = _unavailable(spec, group_by) or _not_by(spec, asked) or _unmapped(spec, asked, unmapped)
     if reason is not None:
         return PlannedKpi(replace(column, unavailable=reason), spec, {}, group_by)
     extra = tuple(d for d in spec.grain.dimensions if d not in group_by) if spec.grain else ()
-    measures = {name: bind(m, parameters) for name, m in spec.measures.items()}
+    measures = {name: bind(m, parameters) for name, m in _by_queue(spec, asked).items()}
     if spec.grain is None:
         measures = with_open_measure(spec.facts, measures)
     return PlannedKpi(column, spec, measures, group_by + extra)
@@ -168,6 +175,20 @@ def _not_by(spec: VariantSpec, dimensions: tuple[str, ...]) -> str | None:
         f"not available by {lacking[0]}: KPI {spec.kpi.id!r} counts contacts that have no "
         f"{lacking[0]} (those never answered), so by {lacking[0]} it would mean something else"
     )
+
+
+def _by_queue(spec: VariantSpec, asked: tuple[str, ...]) -> Mapping[str, Measure]:
+    """The variant's measures, read from the facts whose team and site are their queue's when
+    it is a queue KPI asked by team or site."""
+    if not (spec.kpi.queue_attributed and set(asked) & set(MAPPED_DIMENSIONS)):
+        return spec.measures
+    return {name: replace(m, fact=BY_QUEUE.get(m.fact, m.fact)) for name, m in spec.measures.items()}
+
+
+def _unmapped(spec: VariantSpec, asked: tuple[str, ...], unmapped: Mapping[str, str]) -> str | None:
+    if not spec.kpi.queue_attributed:
+        return None
+    return next((unmapped[name] for name in asked if name in unmapped), None)
 
 
 def _parameters(spec: VariantSpec, overrides: Mapping[str, float], where: str) -> dict[str, float]:

@@ -30,6 +30,19 @@ class KpiTarget(BaseModel):
         return self.queues.get(queue, self.value) if queue is not None else self.value
 
 
+QUEUE_MAP_DIMENSIONS = ("team", "site")
+"""What a queue can be mapped to: the agent dimensions a queue leg itself lacks."""
+
+
+class QueueAssignment(BaseModel):
+    """The team and site a queue belongs to, for queue KPIs by team or site (``kpi.queue_map``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    team: str | None = Field(None, min_length=1, max_length=128, description="The team that serves the queue.")
+    site: str | None = Field(None, min_length=1, max_length=128, description="The site that serves the queue.")
+
+
 class CentreSettings(BaseModel):
     """A centre's configuration, stored as JSON on its row."""
 
@@ -70,6 +83,21 @@ class CentreSettings(BaseModel):
             "the first, or the one who handled it longest (projector.survey_attribution)."
         ),
     )
+    queue_map: dict[str, QueueAssignment] = Field(
+        default_factory=dict,
+        description=(
+            "Queue id → the team and site serving it: queue KPIs grouped or filtered by team or site "
+            "count every leg of a queue, answered or not, for its queue's team and site (kpi.queue_map)."
+        ),
+    )
+
+    @field_validator("queue_map")
+    @classmethod
+    def _queue_ids(cls, value: dict[str, QueueAssignment]) -> dict[str, QueueAssignment]:
+        for queue in value:
+            if not 1 <= len(queue) <= 128:
+                raise ValueError(f"queue_map: queue id {queue!r}; expected 1 to 128 characters, as events carry it")
+        return value
 
 
 class CentreConfig(BaseModel):
