@@ -281,3 +281,34 @@ def test_duckdb_engine_reports_the_same_numbers(run: Run):
     assert values(on_duckdb, "aht") == values(on_sql, "aht")
     assert values(on_duckdb, "aht")[("sales", "2026-01-05")] == 180.0
     assert values(on_duckdb, "service_level") == values(on_sql, "service_level")
+
+
+@pytest.fixture
+def teams(database: str, make_event) -> None:
+    """Agent a1 (who answered every contact) in team red at site ams, from before Monday."""
+    store = Store.open(database)
+    ingestor = Ingestor(store, get_plugin_manager(Settings()), CustomerHasher(TEST_HMAC_KEY))
+    update = make_event("agent.updated", "2026-01-04T08:00:00Z", {"team": "red", "site": "ams"}, agentid="a1")
+    assert ingestor.ingest(raw_events([update])).accepted == 1
+    store.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sql", "duckdb"])
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        # repeated or comma-separated: the same filter; billing (c6) and support (c5) kept, sales left out
+        (("--queue", "support", "--queue", "billing"), {("support",): 1, ("billing",): 1}),
+        (("--queue", "support,billing"), {("support",): 1, ("billing",): 1}),
+        # every contact is voice; a1 answered c1, c2, c5 on Monday (the abandons have no agent)
+        (("--channel", "voice", "--agent", "a1"), {("sales",): 2, ("support",): 1}),
+        (("--agent", "a2"), {}),
+        (("--team", "red"), {("sales",): 2, ("support",): 1}),
+        (("--site", "ams", "--team", "blue"), {}),
+        (("--channel", "chat"), {}),
+    ],
+)  # fmt: skip
+def test_filters_keep_only_the_rows_asked_for(run: Run, teams, filters, expected, engine):
+    document = as_json(run("--kpi", "offered", "--by", "queue", "--from", "2026-01-05", "--format", "json",
+                           "--engine", engine, *filters))  # fmt: skip
+    assert values(document, "offered") == expected

@@ -10,9 +10,9 @@ from typing import Any
 
 from callkpi import hookimpl
 
-from . import access, business, customer, handling, resolution, workforce
+from . import access, business, customer, handling, recovery, resolution, workforce
 
-FAMILIES = (access, handling, workforce, business, resolution, customer)
+FAMILIES = (access, handling, workforce, business, resolution, recovery, customer)
 
 
 @hookimpl

@@ -34,6 +34,7 @@ from ..kpi.request_builder import (
 )
 from ..store.centres import CentreConfig, load_centres
 from ..store.db import Store
+from .filters import FilterOption, given_filters
 from .kpis import find_centre, installed_kpis
 from .report_formats import FORMATS, render
 from .report_html import FILE_FORMATS, write_report_file
@@ -86,9 +87,15 @@ def report(
     output: Annotated[
         Path | None, typer.Option("--output", metavar="FILE", help="Write to FILE, not stdout.")
     ] = None,
+    queue: FilterOption = None,
+    team: FilterOption = None,
+    agent: FilterOption = None,
+    channel: FilterOption = None,
+    site: FilterOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Compute KPIs per dimension over a period of local dates."""
+    filters = given_filters(queue=queue, team=team, agent=agent, channel=channel, site=site)
     with _user_errors():
         check_choice(CLI, "format", output_format, FORMATS)
         check_choice(CLI, "engine", engine, ENGINES)
@@ -103,7 +110,7 @@ def report(
         kpi_ids = _kpi_ids(kpi, variant, registry, config, centres, group_by)
         selections = build_selections(registry, kpi_ids, variant or [], param or [], CLI)
         request = ReportRequest(
-            tuple(selections), *period, group_by, config and config.name, engine
+            tuple(selections), *period, group_by, config and config.name, engine, filters
         )
         result = _run(store, request, registry, settings.snapshot_dir)
         _note_unavailable(result)

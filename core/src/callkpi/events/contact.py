@@ -14,6 +14,15 @@ Direction = Literal["inbound", "outbound"]
 Outcome = Literal["answered", "abandoned", "blocked", "setup_failed", "self_served", "timed_out"]
 Seconds = Annotated[NonNegativeFloat, Field(description="A duration in seconds, ≥ 0.")]
 HMAC_PATTERN = r"^[0-9a-f]{64}$"
+CALLBACK_OF = Field(
+    None,
+    pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$",
+    description=(
+        "This contact calls the customer back for that earlier contact (its contactid): a queued "
+        "callback (Amazon Connect InitiationMethod CALLBACK) or an outbound call returning a missed "
+        "one. Reaching the customer on it counts as recovery by callback."
+    ),
+)
 
 
 class CustomerFields(EventData):
@@ -37,6 +46,7 @@ class ContactOfferedData(CustomerFields):
     entry_point: str | None = Field(
         None, max_length=64, description="Dialled number, chat widget or address the contact came in on."
     )
+    callback_of: str | None = CALLBACK_OF
 
 
 class ContactBlockedData(CustomerFields):
@@ -122,6 +132,7 @@ class ContactRecordedData(CustomerFields):
     disposition: str | None = Field(None, max_length=128)
     resolved: bool | None = None
     first_response_s: Seconds | None = Field(None, description="Non-voice: time to the agent's first reply.")
+    callback_of: str | None = CALLBACK_OF
     leg: str | None = Field(
         None,
         max_length=128,

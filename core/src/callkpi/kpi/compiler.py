@@ -82,7 +82,7 @@ def _bind_condition(condition: tuple[Any, ...], parameters: Mapping[str, float])
     if isinstance(value, Param):
         value = parameters[value.name] * value.scale
     if isinstance(value, DataEnd):
-        value = BoundDataEnd(parameters[value.hours.name] * 3600)
+        value = BoundDataEnd(parameters[value.hours.name] * value.hours.scale * 3600)
     return (column, op, tuple(value) if isinstance(value, list | frozenset | tuple) else value)
 
 

@@ -110,9 +110,11 @@ class DataEnd:
     not been watched for the whole window yet."""
 
     hours: Param
+    """The parameter times its ``scale`` is the hours: ``Param("window_min", 1 / 60)`` for minutes."""
 
     def __repr__(self) -> str:
-        return f"(end of data − {self.hours.name} h)"
+        scaled = "" if self.hours.scale == 1 else f" ÷ {1 / self.hours.scale:g}"
+        return f"(end of data − {self.hours.name}{scaled} h)"
 
 
 PERIOD_END_EPOCH = "period_end_epoch_s"

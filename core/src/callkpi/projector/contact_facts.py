@@ -19,8 +19,10 @@ from sqlalchemy import Connection, delete, select
 from ..store.centres import CentreConfig
 from ..store.tables import ContactFact, ContactLegFact, StoredEvent
 from .contacts import CONTACT_TYPES, RANKS, fold_contact
+from .customers import stored_customer_contacts
 from .gaps import apply_gaps
 from .legs import fold_legs
+from .recovery import apply_recovery
 from .timeline import timeline
 from .upsert import chunks, upsert
 
@@ -37,7 +39,7 @@ def project_contacts(
     connection: Connection, centre: CentreConfig, bodies: list[dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """Rewrite the fact rows of the contacts in ``bodies`` (all of one centre) and the
-    gaps of their customers' contacts; return the rows written, by contact id."""
+    gaps and recoveries of their customers' contacts; return the rows written, by contact id."""
     touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for body in bodies:
         touched[body["contactid"]].append(body)
@@ -53,7 +55,9 @@ def project_contacts(
         legs += fold_legs(facts[contactid], entries, zone)
     customers = {row["customer_hmac"] for row in facts.values()} | set(earlier.values())
     customers.discard(None)
-    apply_gaps(connection, centre.name, facts, customers)
+    stored = stored_customer_contacts(connection, centre.name, customers, skip=facts)
+    apply_gaps(connection, centre.name, facts, stored)
+    apply_recovery(connection, centre.name, facts, stored)
     upsert(connection, FACTS, list(facts.values()))
     _replace_legs(connection, centre.name, list(earlier), legs)
     return facts

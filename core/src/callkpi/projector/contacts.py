@@ -6,7 +6,8 @@ Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:
   of its blocked / setup_failed / self_served / recorded event. ``queue`` is the queue of the
   earliest event that has one, ``channel`` the first one given; ``direction`` and ``language``
   come from the offer (else from the blocked / setup_failed / self_served event);
-  ``customer_hmac`` from the first event that carries one.
+  ``customer_hmac`` and ``callback_of`` (the contact it calls back) from the first event that
+  carries one.
 * ``outcome``: blocked, setup_failed or self_served when such an event exists; else
   ``answered`` if any ``contact.answered``; else ``abandoned`` if any ``contact.abandoned``;
   else, ended without an answer: ``timed_out`` when the end says ``timed_out`` or
@@ -40,7 +41,8 @@ Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:
   was answered, else the last leg's; direction, language and customer from the first leg
   that gives them. One summary (or none with ``leg``) is the single-record rule above.
 * The local bucket columns come from ``offered_at`` in the centre's zone. The gap to the
-  customer's next contact needs the other contacts, so ``gaps`` fills it in.
+  customer's next contact and the recovery of a missed contact need the customer's other
+  contacts, so ``gaps`` and ``recovery`` fill them in.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ def _identity(row: dict[str, Any], entries: list[Entry], by_type: dict[str, list
     row["queue"] = _first(e.body.get("queue") for e in entries)
     row["channel"] = _first(e.body.get("channel") for e in entries)
     row["customer_hmac"] = _first(e.data.get("customer_hmac") for e in entries)
+    row["callback_of"] = _first(e.data.get("callback_of") for e in entries)
     opening = [
         *by_type.get("contact.offered", ()),
         *(e for kind in TERMINAL_WITHOUT_AGENT for e in by_type.get(f"contact.{kind}", ())),

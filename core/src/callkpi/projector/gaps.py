@@ -1,8 +1,8 @@
 """The gap from each contact to the same customer's next contact (``next_contact_gap_s``).
 
 A contact's gap depends on its customer's other contacts, so whenever a batch adds or
-changes contacts, every contact of each customer involved (same centre, same
-``customer_hmac``) is re-ranked by (offered_at, contactid): one query per batch.
+changes contacts, every contact of each customer involved (:mod:`.customers`) is re-ranked
+by (offered_at, contactid).
 
 A contact without a customer identity (no ``customer_hmac``: no caller number) has no gap
 and is no one's next contact: it cannot be seen again, so the repeat-contact KPIs leave it
@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from ..store.tables import ContactFact
-from .upsert import chunks
 
 FACTS = ContactFact.__table__
 _SET_GAP = (
@@ -30,14 +29,16 @@ _SET_GAP = (
 
 
 def apply_gaps(
-    connection: Connection, centre: str, facts: dict[str, dict[str, Any]], customers: Iterable[str]
+    connection: Connection,
+    centre: str,
+    facts: dict[str, dict[str, Any]],
+    stored: dict[str, dict[str, Any]],
 ) -> None:
-    """Set the gap on ``facts`` (rows about to be written); update stored contacts whose gap
-    changed."""
-    stored = _stored_contacts(connection, centre, customers, skip=facts)
+    """Set the gap on ``facts`` (rows about to be written); update the ``stored`` contacts of
+    their customers whose gap changed."""
     offers: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-    for contactid, (customer, offered_at, _) in stored.items():
-        offers[customer].append((offered_at, contactid))
+    for contactid, row in stored.items():
+        offers[row["customer_hmac"]].append((row["offered_at"], contactid))
     for contactid, row in facts.items():
         row["next_contact_gap_s"] = None
         if row["customer_hmac"] is not None and row["offered_at"] is not None:
@@ -46,32 +47,10 @@ def apply_gaps(
     for contactid, gap in _gaps(offers):
         if contactid in facts:
             facts[contactid]["next_contact_gap_s"] = gap
-        elif stored[contactid][2] != gap:
+        elif stored[contactid]["next_contact_gap_s"] != gap:
             changed.append({"k_centre": centre, "k_contactid": contactid, "gap": gap})
     if changed:
         connection.execute(_SET_GAP, changed)
-
-
-def _stored_contacts(
-    connection: Connection, centre: str, customers: Iterable[str], skip: dict[str, Any]
-) -> dict[str, tuple[str, datetime, float | None]]:
-    found = {}
-    for chunk in chunks(sorted(customers)):
-        query = select(
-            FACTS.c.contactid, FACTS.c.customer_hmac, FACTS.c.offered_at, FACTS.c.next_contact_gap_s
-        ).where(
-            FACTS.c.centre == centre,
-            FACTS.c.customer_hmac.in_(chunk),
-            FACTS.c.offered_at.is_not(None),
-        )
-        found.update(
-            {
-                r.contactid: (r.customer_hmac, r.offered_at, r.next_contact_gap_s)
-                for r in connection.execute(query)
-                if r.contactid not in skip
-            }
-        )
-    return found
 
 
 def _gaps(offers: dict[str, list[tuple[datetime, str]]]) -> Iterable[tuple[str, float | None]]:

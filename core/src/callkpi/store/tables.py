@@ -151,6 +151,16 @@ class ContactFact(LocalBuckets, table=True):
     next_contact_gap_s: float | None = Field(
         default=None, description="Seconds from this offer to the same customer's next offer."
     )
+    callback_of: str | None = Field(default=None, max_length=128, description="The contact this one calls back.")
+    recovered_after_s: float | None = Field(
+        default=None,
+        description="Abandoned or timed out: seconds from giving up to the customer being reached "
+        "again (projector.recovery); None while not reached.",
+    )
+    recovered_by: str | None = Field(
+        default=None, max_length=16, description="How the customer was reached again: inbound, outbound or callback."
+    )
+    recovery_contactid: str | None = Field(default=None, max_length=128, description="The contact that reached them.")
 
 
 class ContactLegFact(LocalBuckets, table=True):
