@@ -32,7 +32,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .messages import languages
-from .wording import QUESTION_ID_PATTERN, CustomQuestion, key_lines, line_of, wording_problems
+from .wording import QUESTION_ID_PATTERN, CustomQuestion, WordingProblem, key_lines, line_of, wording_problems
 
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
@@ -233,17 +233,18 @@ def parse_survey_configs(document: dict[str, Any], where: str, text: str | None 
     plain = _json_compatible(document)
     errors = sorted(Draft202012Validator(SURVEY_CONFIG_SCHEMA).iter_errors(plain), key=_error_order)
     problems = list(dict.fromkeys(_describe(error) for error in errors))
-    broken = {str(error.absolute_path[1]) for error in errors if len(error.absolute_path) > 1}
+    broken = {tuple(str(part) for part in error.absolute_path)[1:3] for error in errors
+              if len(error.absolute_path) > 1}
     centres = plain.get("centres")
-    tables = {name: table for name, table in centres.items() if name not in broken} if isinstance(centres, dict) else {}
+    tables = {name: table for name, table in centres.items() if isinstance(table, dict)} \
+        if isinstance(centres, dict) else {}
     configs = {}
     lines = key_lines(text or "")
     for centre, table in tables.items():  # the checks the schema cannot express
-        questions, wording = _own_survey(table)
-        found = wording_problems(centre, table.get("instruments", ["nps", "csat"]), questions, wording,
-                                 table.get("languages", ["en"]))
         problems.extend(_located(where, lines, problem.path, f"centre {centre!r}: {problem.message}")
-                        for problem in found)
+                        for problem in _own_survey_problems(centre, table, broken))
+        if any(key[0] == centre for key in broken):
+            continue
         try:
             configs[centre] = SurveyConfig.model_validate(table, context={"wording_checked": True})
         except PydanticValidationError as exc:
@@ -267,15 +268,20 @@ def _parse(text: str, path: Path) -> dict[str, Any]:
         raise SurveyConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _own_survey(table: dict[str, Any]) -> tuple[dict[str, CustomQuestion], dict[str, dict[str, Any]]]:
-    """A schema-valid centre table's custom questions and wording, for the wording checks."""
+def _own_survey_problems(centre: str, table: dict[str, Any], broken: set[tuple[str, ...]]) -> list[WordingProblem]:
+    """The question and wording problems of a centre table, over the parts the schema passed
+    (so a bad language elsewhere does not hide an unknown question)."""
+    if {(centre, "questions"), (centre, "wording"), (centre, "instruments")} & broken:
+        return []
     questions = {}
     for name, question in table.get("questions", {}).items():
         try:
             questions[name] = CustomQuestion.model_validate(question)
         except PydanticValidationError:  # reported with the centre's other model checks
             questions[name] = CustomQuestion.model_construct(kind="scale", choices=[], min=0, max=1)
-    return questions, table.get("wording", {})
+    offered = [language for language in table.get("languages", ["en"]) if language in languages()]
+    return wording_problems(centre, table.get("instruments", ["nps", "csat"]), questions,
+                            table.get("wording", {}), offered)
 
 
 def _located(where: str, lines: dict[tuple[str, ...], int], path: tuple[str, ...], message: str) -> str:

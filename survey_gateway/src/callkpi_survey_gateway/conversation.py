@@ -28,8 +28,8 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from callkpi.store.privacy import CustomerHasher
 
-from .centre_texts import question_text, survey_text
 from .answers import OPEN_STATUSES, insert_once, record_answer
+from .centre_texts import question_text, survey_text
 from .config import SurveyConfig
 from .events_out import queue_event
 from .hot_statements import HotStatement
@@ -174,7 +174,8 @@ def _opt_out(connection: Connection, customer_hmac: str, surveys: list[dict[str,
     for survey in still_open or surveys[:1]:
         data = {"customer_hmac": customer_hmac, "channel": "sms"}
         queue_event(connection, survey["centre"], "survey.opted_out", survey, data, f"{survey['id']}:opted_out", now)
-    return InboundResult("opted_out", reply=survey_text(connection, centre, "opted_out", language, surveys[0] if surveys else None), centre=centre)
+    text = survey_text(connection, centre, "opted_out", language, surveys[0] if surveys else None)
+    return InboundResult("opted_out", reply=text, centre=centre)
 
 
 def _opt_in(connection: Connection, customer_hmac: str, centre: str, language: str) -> InboundResult:
@@ -198,7 +199,8 @@ def _after_close(connection: Connection, survey: Mapping[str, Any] | None, centr
     # An expired survey says so once asked; after thanks or a give-up, silence avoids a loop
     # of auto-replies ("Thanks!" → "Thanks!" …).
     if survey is not None and survey["status"] == "expired":
-        return InboundResult("closed", reply=survey_text(connection, centre, "closed", survey["language"], survey), centre=centre)
+        text = survey_text(connection, centre, "closed", survey["language"], survey)
+        return InboundResult("closed", reply=text, centre=centre)
     return InboundResult("ignored", centre=centre)
 
 
