@@ -94,7 +94,8 @@ def main() -> int:
         config = SurveyConfig(brand="Acme", sms_from=SMS_FROM)  # default quiet hours and frequency cap
         client = Client(account_sid, auth_token, http_client=RedirectingHttpClient(base_url))
         dispatcher = Dispatcher(store, TwilioChannel(client), settings, senders=lambda _: Sender(sms_from=SMS_FROM),
-                                render_reminder=lambda _: "", clock=lambda: NOW, configs=lambda _: config)
+                                render_reminder=lambda _connection, _survey: "", clock=lambda: NOW,
+                                configs=lambda _: config)
         httpx.get(base_url)  # the fake is up
         cpu, wall = time.process_time(), time.perf_counter()
         counts = dispatcher.run_once()

@@ -94,17 +94,19 @@ monday = ["10:00", "20:00"]
         "centre 'default': colour: not a survey setting; expected one of brand, channel, delay_s, "
         "detractor_thresholds, detractor_webhook_secret, detractor_webhook_url, eligible_channels, "
         "eligible_outcomes, eligible_queues, expiry_h, frequency_cap_days, help_text, instruments, languages, "
-        "messaging_service_sid, min_handle_s, quiet_hours, reminder_after_h, sampling_rate, sms_from, timezone",
+        "messaging_service_sid, min_handle_s, questions, quiet_hours, reminder_after_h, sampling_rate, sms_from, "
+        "timezone, wording",
         "centre 'default': delay_s = 'soon': expected integer",
         "centre 'default': detractor_webhook_secret = (hidden: a secret): expected string or null",
         "centre 'default': eligible_outcomes.0 = 'abandoned': "
         "expected one of answered, self_served",
-        "centre 'default': instruments.1 = 'mood': expected one of nps, csat, ces, resolved, comment",
         "centre 'default': languages.1 = 'de': expected one of en, fa, nl, pl, yi, zh",
         "centre 'default': quiet_hours.monday: not a survey setting; expected one of saturday, sunday, weekdays",
         "centre 'default': quiet_hours.saturday.0 = '25:00': expected a time of day as HH:MM (00:00 to 23:59)",
         "centre 'default': sampling_rate = 1.5: expected a number ≤ 1",
         "centre 'default': sms_from = '0612345678': expected a number in E.164 form such as +31201234567",
+        f"{tmp_path / 'callkpi-survey.toml'}:6: centre 'default': instruments has 'mood': expected one of nps, "
+        "csat, ces, resolved, comment or the id of a [centres.default.questions.<id>]",
     ]
 
 

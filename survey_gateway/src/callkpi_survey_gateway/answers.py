@@ -25,6 +25,7 @@ from .detractors import DEFAULT_THRESHOLDS, is_detractor
 from .events_out import queue_event
 from .hot_statements import HotStatement
 from .tables import sg_answer, sg_message, sg_survey
+from .wording import CustomQuestion
 
 SCALES: dict[str, str] = {"nps": "0-10", "csat": "1-5", "ces": "1-7", "resolved": "yes-no", "comment": "text"}
 OPEN_STATUSES = ("scheduled", "active")
@@ -123,14 +124,12 @@ def cancel_pending_messages(connection: Connection, survey_id: str, now: datetim
 
 def _queue_response(connection: Connection, survey_row: Mapping[str, Any], instrument: str,
                     score: float | None, text: str | None, now: datetime) -> None:
-    data = {
-        "surveyid": survey_row["id"],
-        "instrument": instrument,
-        "scale": SCALES[instrument],
-        "score": score,
-        "text": text,
-        "language": survey_row["language"],
-    }
+    custom = _custom_question(survey_row["centre"], instrument)
+    data = {"surveyid": survey_row["id"], "instrument": instrument, "scale": SCALES.get(instrument),
+            "score": score, "text": text, "language": survey_row["language"]}
+    if custom is not None:  # the centre's own question: its id, and the answer's id for a choice
+        data |= {"instrument": "custom", "question": instrument, "scale": custom.scale, "text": None,
+                 "choice": text if custom.kind == "choice" else None}
     event_id = f"{survey_row['id']}:response:{instrument}"
     queue_event(connection, survey_row["centre"], "survey.response_received", dict(survey_row), data, event_id, now)
 
@@ -150,6 +149,13 @@ def detractor_response(survey_row: Mapping[str, Any], instrument: str, score: fl
         "answered_at": now.isoformat(),
         "comment": None,
     }
+
+
+def _custom_question(centre: str, instrument: str) -> CustomQuestion | None:
+    from .policy import survey_configs  # imported late to avoid a cycle, as in centre_thresholds
+
+    config = survey_configs().get(centre)
+    return config.questions.get(instrument) if config is not None else None
 
 
 def centre_thresholds(centre: str) -> Mapping[str, float]:

@@ -1,4 +1,4 @@
-"""Command lines: ``callkpi survey dispatch`` and ``callkpi survey why`` (a plugin command group)
+"""Command lines: ``callkpi survey dispatch``, ``why`` and ``preview`` (a plugin command group)
 and ``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from callkpi.api.problems import install_problem_handlers
 from callkpi.cli.runtime import CallkpiGroup, DatabaseOption, fail, out, settings_for
 from callkpi.settings import Settings
 
+from .config import SurveyConfigError
 from .decisions import decisions_of
 from .dispatch_loop import build_dispatcher, dispatch_and_flush, run_dispatcher
 from .gateway_store import ensure_gateway_schema
+from .policy import survey_configs
+from .preview import preview_lines, preview_messages
 from .routes import gateway_routers
 from .runtime import gateway_settings, use_gateway_settings
 from .scheduling import use_plugin_manager
@@ -81,6 +84,37 @@ def why(
         raise typer.Exit(1)
     for decision in decisions:
         out().print(decision_line(decision), soft_wrap=True, markup=False)  # "[sv_…]" is no markup
+
+
+@app.command()
+def preview(
+    centre: Annotated[str, typer.Option("--centre", help="The centre, as in the survey configuration file.")],
+    language: Annotated[str | None, typer.Option("--language", help="One of the centre's languages; "
+                                                 "default: its first.")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="The agent's first name for {agent}; default: "
+                                              "the brand, as for an agent whose name is unknown.")] = None,
+    queue: Annotated[str | None, typer.Option("--queue", help="The queue for {queue}.")] = None,
+) -> None:
+    """Print every message a customer of CENTRE would get in LANGUAGE, exactly as sent, with
+    its SMS encoding and segment count."""
+    settings = gateway_settings()
+    try:
+        configs = survey_configs()
+    except SurveyConfigError as exc:
+        fail(str(exc))
+        raise typer.Exit(1) from None
+    if centre not in configs:
+        fail(f"--centre {centre!r}: no such centre in {settings.config_file}; expected one of "
+             f"{', '.join(sorted(configs)) or '(none: the file has no [centres.<name>] table)'}")
+        raise typer.Exit(1)
+    config = configs[centre]
+    chosen = language or config.default_language
+    if chosen not in config.languages:
+        fail(f"--language {chosen!r}: centre {centre!r} does not offer it; expected one of "
+             f"{', '.join(config.languages)}")
+        raise typer.Exit(1)
+    for line in preview_lines(preview_messages(centre, config, chosen, settings, agent, queue)):
+        out().print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 def decision_line(decision: dict) -> str:

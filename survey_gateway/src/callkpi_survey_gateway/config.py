@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from jsonschema import Draft202012Validator, ValidationError
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationInfo, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from callkpi.events.survey import Instrument
-
 from .messages import languages
+from .wording import QUESTION_ID_PATTERN, CustomQuestion, WordingProblem, key_lines, line_of, wording_problems
 
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
@@ -89,7 +88,14 @@ class SurveyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     brand: str = Field(min_length=1, max_length=30, description="The name the customer knows, in every SMS.")
-    instruments: list[Instrument] = Field(["nps", "csat"], min_length=1, description="Questions, in order.")
+    instruments: list[str] = Field(["nps", "csat"], min_length=1, description="Questions, in order: standard "
+                                   "instruments (nps, csat, ces, resolved, comment) and custom question ids.",
+                                   json_schema_extra={"items": {"pattern": QUESTION_ID_PATTERN}})
+    questions: dict[str, CustomQuestion] = Field(default_factory=dict, description="The centre's own questions, "
+                                                 "by id (a choice or a scale).")
+    wording: dict[str, dict[str, str | list[str]]] = Field(
+        default_factory=dict, description="Language → the centre's own texts, by SMS template kind, "
+        "question.<id>, reprompt.<id> or choices.<id> (see callkpi_survey_gateway.wording).")
     channel: Literal["sms", "web", "both"] = "sms"
     sampling_rate: float = Field(1.0, ge=0, le=1, description="Share of eligible contacts surveyed.")
     eligible_queues: list[str] | None = Field(None, description="Queues surveyed; null: all queues.")
@@ -116,8 +122,11 @@ class SurveyConfig(BaseModel):
                                  "nor the centre's is known.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> SurveyConfig:
+    def _consistent(self, info: ValidationInfo) -> SurveyConfig:
         problems = self.consistency_problems()
+        if not (info.context or {}).get("wording_checked"):  # a file's loader checks them with line numbers
+            problems += [problem.message for problem in wording_problems(
+                "", self.instruments, self.questions, self.wording, self.languages)]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -213,22 +222,31 @@ def load_survey_configs(settings: GatewaySettings) -> dict[str, SurveyConfig]:
         if "config_file" in settings.model_fields_set:
             raise SurveyConfigError(f"{path}: no such file; expected a TOML file with [centres.<name>] tables")
         return {}
-    return parse_survey_configs(_read(path), str(path))
+    text = _read_text(path)
+    return parse_survey_configs(_parse(text, path), str(path), text)
 
 
-def parse_survey_configs(document: dict[str, Any], where: str) -> dict[str, SurveyConfig]:
-    """Validate a parsed configuration ``document`` (from ``where``) and build the configs.
-    Every problem of every centre is reported at once."""
+def parse_survey_configs(document: dict[str, Any], where: str, text: str | None = None) -> dict[str, SurveyConfig]:
+    """Validate a parsed configuration ``document`` (from ``where``, whose ``text`` gives the
+    line numbers of wording problems) and build the configs. Every problem of every centre is
+    reported at once."""
     plain = _json_compatible(document)
     errors = sorted(Draft202012Validator(SURVEY_CONFIG_SCHEMA).iter_errors(plain), key=_error_order)
     problems = list(dict.fromkeys(_describe(error) for error in errors))
-    broken = {str(error.absolute_path[1]) for error in errors if len(error.absolute_path) > 1}
+    broken = {tuple(str(part) for part in error.absolute_path)[1:3] for error in errors
+              if len(error.absolute_path) > 1}
     centres = plain.get("centres")
-    tables = {name: table for name, table in centres.items() if name not in broken} if isinstance(centres, dict) else {}
+    tables = {name: table for name, table in centres.items() if isinstance(table, dict)} \
+        if isinstance(centres, dict) else {}
     configs = {}
+    lines = key_lines(text or "")
     for centre, table in tables.items():  # the checks the schema cannot express
+        problems.extend(_located(where, lines, problem.path, f"centre {centre!r}: {problem.message}")
+                        for problem in _own_survey_problems(centre, table, broken))
+        if any(key[0] == centre for key in broken):
+            continue
         try:
-            configs[centre] = SurveyConfig.model_validate(table)
+            configs[centre] = SurveyConfig.model_validate(table, context={"wording_checked": True})
         except PydanticValidationError as exc:
             problems.extend(f"centre {centre!r}: {_pydantic_message(error)}" for error in exc.errors(include_url=False))
     if problems:
@@ -236,13 +254,40 @@ def parse_survey_configs(document: dict[str, Any], where: str) -> dict[str, Surv
     return configs
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SurveyConfigError(f"{path}: not valid TOML: {exc}") from None
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SurveyConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SurveyConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _own_survey_problems(centre: str, table: dict[str, Any], broken: set[tuple[str, ...]]) -> list[WordingProblem]:
+    """The question and wording problems of a centre table, over the parts the schema passed
+    (so a bad language elsewhere does not hide an unknown question)."""
+    if {(centre, "questions"), (centre, "wording"), (centre, "instruments")} & broken:
+        return []
+    questions = {}
+    for name, question in table.get("questions", {}).items():
+        try:
+            questions[name] = CustomQuestion.model_validate(question)
+        except PydanticValidationError:  # reported with the centre's other model checks
+            questions[name] = CustomQuestion.model_construct(kind="scale", choices=[], min=0, max=1)
+    offered = [language for language in table.get("languages", ["en"]) if language in languages()]
+    return wording_problems(centre, table.get("instruments", ["nps", "csat"]), questions,
+                            table.get("wording", {}), offered)
+
+
+def _located(where: str, lines: dict[tuple[str, ...], int], path: tuple[str, ...], message: str) -> str:
+    """``message`` prefixed with ``file:line`` of ``path`` (its nearest parent with a line)."""
+    line = line_of(lines, path)
+    return f"{where}:{line}: {message}" if line else f"{where}: {message}"
 
 
 def _json_compatible(value: Any) -> Any:

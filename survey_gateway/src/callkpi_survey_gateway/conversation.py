@@ -29,16 +29,18 @@ from sqlalchemy import Connection, bindparam, select, update
 from callkpi.store.privacy import CustomerHasher
 
 from .answers import OPEN_STATUSES, insert_once, record_answer
+from .centre_texts import question_text, survey_text
 from .config import SurveyConfig
 from .events_out import queue_event
 from .hot_statements import HotStatement
 from .lifecycle import close_survey
-from .messages import DEFAULT_LANGUAGE, languages, render
+from .messages import DEFAULT_LANGUAGE, languages
 from .outbox import enqueue
 from .policy import REGION_LANGUAGES, survey_configs
-from .replies import Reply, parse_reply
+from .replies import Reply, parse_custom_reply, parse_reply
 from .suppression import lift, suppress
 from .tables import sg_inbound_seen, sg_survey
+from .wording import choice_labels
 
 MAX_REPROMPTS = 1  # one polite re-prompt per question, then the survey gives up
 RECENT_SURVEYS = 5
@@ -82,7 +84,7 @@ def handle_inbound(connection: Connection, hasher: CustomerHasher, sms: InboundS
     survey = next((row for row in surveys if row["status"] == "active"), surveys[0] if surveys else None)
     centre = survey["centre"] if survey else _centre_for(sms)
     language = customer_language(survey, sms.from_number, centre)
-    reply = parse_reply(sms.body, _awaited_instrument(survey), language)
+    reply = _parse(sms.body, survey, centre, language)
     if reply.kind == "stop":
         return _opt_out(connection, customer_hmac, surveys, centre, language, reply.keyword or sms.body, now)
     if reply.kind == "start":
@@ -90,7 +92,7 @@ def handle_inbound(connection: Connection, hasher: CustomerHasher, sms: InboundS
     if reply.kind == "help":
         return _help(connection, survey, centre, language, now)
     if survey is None or survey["status"] != "active":
-        return _after_close(survey, centre)
+        return _after_close(connection, survey, centre)
     if now >= survey["expires_at"]:
         return _expire(connection, survey, now)
     if reply.kind == "answer":
@@ -115,13 +117,19 @@ def _awaited_instrument(survey: Mapping[str, Any] | None) -> str:
     return survey["instruments"][survey["step"]]
 
 
+def _parse(body: str, survey: Mapping[str, Any] | None, centre: str, language: str) -> Reply:
+    """The reply read as an answer to the question the survey waits for (a custom question
+    of the centre's by its choices or scale)."""
+    awaited, config = _awaited_instrument(survey), _config(centre)
+    if config is not None and awaited in config.questions:
+        question = config.questions[awaited]
+        labels = choice_labels(config.wording, awaited, language) if question.kind == "choice" else []
+        return parse_custom_reply(body, question, labels, language)
+    return parse_reply(body, awaited, language)
+
+
 def _config(centre: str) -> SurveyConfig | None:
     return survey_configs().get(centre)
-
-
-def _brand(centre: str) -> str:
-    config = _config(centre)
-    return config.brand if config is not None else centre
 
 
 def customer_language(survey: Mapping[str, Any] | None, from_number: str, centre: str) -> str:
@@ -166,31 +174,33 @@ def _opt_out(connection: Connection, customer_hmac: str, surveys: list[dict[str,
     for survey in still_open or surveys[:1]:
         data = {"customer_hmac": customer_hmac, "channel": "sms"}
         queue_event(connection, survey["centre"], "survey.opted_out", survey, data, f"{survey['id']}:opted_out", now)
-    return InboundResult("opted_out", reply=render("opted_out", language, brand=_brand(centre)), centre=centre)
+    text = survey_text(connection, centre, "opted_out", language, surveys[0] if surveys else None)
+    return InboundResult("opted_out", reply=text, centre=centre)
 
 
 def _opt_in(connection: Connection, customer_hmac: str, centre: str, language: str) -> InboundResult:
     """START: the customer takes themselves off the suppression list; confirm inline."""
     lift(connection, customer_hmac)
-    return InboundResult("opted_in", reply=render("opted_in", language, brand=_brand(centre)), centre=centre)
+    return InboundResult("opted_in", reply=survey_text(connection, centre, "opted_in", language), centre=centre)
 
 
 def _help(connection: Connection, survey: Mapping[str, Any] | None, centre: str, language: str,
           now: datetime) -> InboundResult:
     config = _config(centre)
     custom = config.help_text.get(language) if config is not None else None
-    text = custom or render("help", language, brand=_brand(centre))
+    text = custom or survey_text(connection, centre, "help", language, survey)
     if survey is not None and survey["status"] == "active":
         enqueue(connection, survey["id"], "help", text, now, now)
         return InboundResult("help", centre=centre)
     return InboundResult("help", reply=text, centre=centre)
 
 
-def _after_close(survey: Mapping[str, Any] | None, centre: str) -> InboundResult:
+def _after_close(connection: Connection, survey: Mapping[str, Any] | None, centre: str) -> InboundResult:
     # An expired survey says so once asked; after thanks or a give-up, silence avoids a loop
     # of auto-replies ("Thanks!" → "Thanks!" …).
     if survey is not None and survey["status"] == "expired":
-        return InboundResult("closed", reply=render("closed", survey["language"], brand=_brand(centre)), centre=centre)
+        text = survey_text(connection, centre, "closed", survey["language"], survey)
+        return InboundResult("closed", reply=text, centre=centre)
     return InboundResult("ignored", centre=centre)
 
 
@@ -198,7 +208,7 @@ def _expire(connection: Connection, survey: Mapping[str, Any], now: datetime) ->
     """A reply after the deadline the dispatcher has not yet noticed: expire the survey now."""
     close_survey(connection, survey, "expired", "expired before the answer came", now)
     queue_event(connection, survey["centre"], "survey.expired", survey, {}, f"{survey['id']}:expired", now)
-    text = render("closed", survey["language"], brand=_brand(survey["centre"]))
+    text = survey_text(connection, survey["centre"], "closed", survey["language"], survey)
     return InboundResult("closed", reply=text, centre=survey["centre"])
 
 
@@ -207,10 +217,10 @@ def _answer(connection: Connection, survey: Mapping[str, Any], reply: Reply, now
     outcome = record_answer(connection, survey, instrument, reply.score, reply.text, "sms", now)
     centre, language = survey["centre"], survey["language"]
     if outcome.completed:
-        text = render("thanks", language, brand=_brand(centre))
+        text = survey_text(connection, centre, "thanks", language, survey)
         return InboundResult("completed", reply=text, detractor=outcome.detractor, centre=centre)
     question = survey["instruments"][outcome.step]
-    text = render(f"question.{question}", language, brand=_brand(centre))
+    text = question_text(connection, survey, question)
     enqueue(connection, survey["id"], "question", text, now, now)
     return InboundResult("answered", detractor=outcome.detractor, centre=centre)
 
@@ -222,6 +232,6 @@ def _invalid(connection: Connection, survey: Mapping[str, Any], now: datetime) -
         return InboundResult("gave_up", centre=survey["centre"])
     connection.execute(_REPROMPTED, {"survey": survey["id"]})
     instrument = survey["instruments"][survey["step"]]
-    text = render(f"reprompt.{instrument}", survey["language"], brand=_brand(survey["centre"]))
+    text = question_text(connection, survey, instrument, "reprompt")
     enqueue(connection, survey["id"], "reprompt", text, now, now)
     return InboundResult("reprompted", centre=survey["centre"])

@@ -12,16 +12,18 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Connection
+
 from callkpi.api.deps import AppState
 from callkpi.plugins import CallkpiPluginManager
 from callkpi.store.db import Store
 
+from .centre_texts import survey_text
 from .channels import Sender, declared_channels
 from .config import GatewaySettings
 from .dispatcher import Dispatcher
 from .events_out import FlushError, IngestState, flush_events
 from .gateway_store import ensure_gateway_schema
-from .messages import render
 from .policy import survey_configs
 from .runtime import gateway_settings
 from .scheduling import use_plugin_manager
@@ -40,10 +42,10 @@ def centre_sender(centre: str) -> Sender:
     return Sender(sms_from=config.sms_from, messaging_service_sid=config.messaging_service_sid)
 
 
-def reminder_text(survey: Mapping[str, Any]) -> str:
-    """The reminder of ``survey``: its brand and the question it still waits for."""
-    brand = survey_configs()[survey["centre"]].brand
-    return render("reminder", survey["language"], brand=brand, instrument=survey["instruments"][survey["step"]])
+def reminder_text(connection: Connection, survey: Mapping[str, Any]) -> str:
+    """The reminder of ``survey``, in the centre's words, with the question it still waits for."""
+    return survey_text(connection, survey["centre"], "reminder", survey["language"], survey,
+                       instrument=survey["instruments"][survey["step"]])
 
 
 def build_dispatcher(store: Store, settings: GatewaySettings, pm: CallkpiPluginManager,

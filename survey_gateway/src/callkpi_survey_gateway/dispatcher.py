@@ -78,7 +78,7 @@ class Dispatcher:
     """Sends the outbox of ``store`` through ``channel``."""
 
     def __init__(self, store: Store, channel: SmsChannel, settings: GatewaySettings, *,
-                 senders: Callable[[str], Sender], render_reminder: Callable[[Mapping[str, Any]], str],
+                 senders: Callable[[str], Sender], render_reminder: Callable[[Connection, Mapping[str, Any]], str],
                  worker: str | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  configs: Callable[[str], SurveyConfig | None] = lambda centre: survey_configs().get(centre),
                  parallel_sends: int = PARALLEL_SENDS):

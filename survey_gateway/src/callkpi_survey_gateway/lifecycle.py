@@ -59,16 +59,17 @@ def expire_due(store: Store, now: datetime) -> int:
             return expired
 
 
-def queue_reminders(store: Store, now: datetime, render_reminder: Callable[[Mapping[str, Any]], str]) -> int:
+def queue_reminders(store: Store, now: datetime,
+                    render_reminder: Callable[[Connection, Mapping[str, Any]], str]) -> int:
     """Queue the one reminder of each active survey whose ``reminder_at`` passed and that has no
-    answer yet; ``render_reminder(survey)`` writes its text. Returns how many were queued."""
+    answer yet; ``render_reminder(connection, survey)`` writes its text. Returns how many were queued."""
     queued = 0
     with store.transaction() as connection:
         for survey in _due(connection, sg_survey.c.status == "active", sg_survey.c.reminder_at <= now):
             # Cleared first, answered or not: a survey is reminded once at most.
             connection.execute(sa.update(sg_survey).where(sg_survey.c.id == survey["id"]).values(reminder_at=None))
             if not _answered(connection, survey["id"]):
-                enqueue(connection, survey["id"], "reminder", render_reminder(survey), now, now)
+                enqueue(connection, survey["id"], "reminder", render_reminder(connection, survey), now, now)
                 queued += 1
     return queued
 

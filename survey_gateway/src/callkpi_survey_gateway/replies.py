@@ -35,11 +35,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from callkpi.events.survey import Instrument
 
 from . import messages
+
+if TYPE_CHECKING:
+    from .wording import CustomQuestion
 
 SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 COMMENT_LIMIT = 2000
@@ -90,6 +93,25 @@ def parse_reply(text: str, instrument: Instrument, language: str) -> Reply:
     if instrument not in SCALES:
         raise ValueError(f"instrument {instrument!r} is unknown; expected one of {', '.join(get_args(Instrument))}")
     return _score(words, SCALES[instrument], vocabulary(language))
+
+
+def parse_custom_reply(text: str, question: CustomQuestion, labels: list[str], language: str) -> Reply:
+    """Read a reply to a centre's own question: for a scale, one whole number from its ``min``
+    to ``max`` (as for nps); for a choice, the number of an answer (1 for the first) or its
+    label in ``labels`` (``Speed``, ``speed!``); ``text`` then holds the answer's id."""
+    words = normalise(text)
+    keyword = _keyword(words)
+    if keyword is not None:
+        return keyword
+    if question.kind == "scale":
+        return _score(words, (question.min, question.max), vocabulary(language))
+    named = [index for index, label in enumerate(labels) if normalise(label) == _EDGE_JUNK.sub("", words)]
+    if named:
+        return Reply("answer", text=question.choices[named[0]])
+    picked = _score(words, (1, len(question.choices)), vocabulary(language))
+    if picked.kind != "answer":
+        return picked
+    return Reply("answer", text=question.choices[int(picked.score) - 1])
 
 
 def normalise(text: str) -> str:

@@ -22,13 +22,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from callkpi.plugins import CallkpiPluginManager, get_plugin_manager
 from callkpi.store.privacy import normalise_customer
 
+from .centre_texts import survey_text
 from .crypto import NumberCipher
 from .decisions import Decision, record, record_for_survey
 from .events_out import queue_event
-from .messages import render
 from .outbox import enqueue
 from .pending_numbers import ContactKey, keep_numbers, take_numbers
-from .policy import survey_configs
 from .quiet_hours import centre_zones, number_zones
 from .runtime import gateway_settings
 from .suppression import is_suppressed
@@ -166,11 +165,11 @@ def _survey_row(contact: Mapping[str, Any], number_enc: str, history: Mapping[st
 def _first_message(connection: Connection, settings: Any, survey: Mapping[str, Any]) -> tuple[str, str]:
     """``web``: the invitation with its link; ``sms``: the first question; ``both``: the first
     question with the link after it, so the customer may reply or tap."""
-    brand = survey_configs()[survey["centre"]].brand
+    centre, language = survey["centre"], survey["language"]
     if survey["channel"] == "web":
         url = web_invite_url(connection, settings, survey)
-        return "web_invite", render("web_invite", survey["language"], brand=brand, url=url)
-    question = render("first", survey["language"], brand=brand, instrument=survey["instruments"][0])
+        return "web_invite", survey_text(connection, centre, "web_invite", language, survey, url=url)
+    question = survey_text(connection, centre, "first", language, survey, instrument=survey["instruments"][0])
     if survey["channel"] == "both":
         return "first", f"{question} {web_invite_url(connection, settings, survey)}"
     return "first", question

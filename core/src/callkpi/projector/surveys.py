@@ -17,7 +17,9 @@ batch), never patched. The rules, over a survey's events in (time, type rank, id
 * ``responses``: the instruments answered; ``first_response_at`` the earliest answer.
 * Local buckets of ``scheduled_at`` (else of the survey's earliest event).
 * One response row per instrument: the latest answer (in timeline order) wins; ``comment``
-  is its ``data.text``; local buckets of its time. A response is *followed up* at the
+  is its ``data.text``; a centre's own question (instrument ``custom``) is keyed by its
+  ``data.question`` id, which becomes the row's ``instrument``, and a choice's
+  ``data.choice`` is its ``choice``; local buckets of its time. A response is *followed up* at the
   earliest ``case.opened`` of the same contact at or after it (closing the loop with a
   detractor is opening a case for them); ``followup_s`` is the time that took.
 """
@@ -194,16 +196,22 @@ def _identity(entries: list[Entry]) -> dict[str, Any]:
 
 def _latest_answers(entries: list[Entry]) -> dict[str, Entry]:
     # entries are in timeline order (time, rank, tie, id), so the last answer per instrument wins
-    return {e.data["instrument"]: e for e in entries if e.type == "survey.response_received"}
+    return {_question(e): e for e in entries if e.type == "survey.response_received"}
+
+
+def _question(answer: Entry) -> str:
+    """A response row's ``instrument``: the standard instrument, or a custom question's id."""
+    return answer.data.get("question") or answer.data["instrument"]
 
 
 def _response(survey: dict[str, Any], answer: Entry, zone: ZoneInfo) -> dict[str, Any]:
     return {
         **{key: survey[key] for key in ("centre", "surveyid", *ATTRIBUTION)},
         "language": answer.data.get("language") or survey["language"],
-        "instrument": answer.data["instrument"],
+        "instrument": _question(answer),
         "scale": answer.data["scale"],
         "score": answer.data.get("score"),
+        "choice": answer.data.get("choice"),
         "comment": answer.data.get("text"),
         "responded_at": answer.time,
         "followed_up_at": None,

@@ -355,7 +355,8 @@ class SurveyFact(ContactAttribution, LocalBuckets, table=True):
 
 class SurveyResponseFact(ContactAttribution, LocalBuckets, table=True):
     """One answer per survey and instrument (a later answer to the same question wins);
-    local buckets of the response time."""
+    local buckets of the response time. A centre's own question has its id as ``instrument``,
+    its scale (``choice`` or ``min-max``) and, for a choice, the answer's id in ``choice``."""
 
     __tablename__ = "fact_survey_response"
 
@@ -365,6 +366,8 @@ class SurveyResponseFact(ContactAttribution, LocalBuckets, table=True):
     language: str | None = Field(default=None, max_length=35)
     scale: str = Field(max_length=8)
     score: float | None = None
+    choice: str | None = Field(default=None, max_length=16,
+                               description="A custom choice question's answer id (scale 'choice').")
     comment: str | None = Field(default=None, sa_type=Text)
     responded_at: datetime
     followed_up_at: datetime | None = Field(default=None, description="When a detractor was followed up.")
