@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
 import pytest
-from api_app import PROBLEM, asgi_client, bearer, make_app, make_keys, post_timelines
+from api_app import NORTH, PROBLEM, asgi_client, bearer, make_app, make_keys, post_timelines
 
 from callkpi.cli.report_formats import report_json
 from callkpi.kpi import KpiSelection, ReportRequest, run_report
+from callkpi.kpi.named_periods import resolve_period
+from callkpi.store.centres import add_centre
 
 pytestmark = pytest.mark.anyio
 MONDAY = "2026-01-05"
@@ -187,7 +190,9 @@ async def test_the_duckdb_engine_gives_the_same_numbers(client, keys):
         ({"kpis": ["aht"], "group_by": ["qeue"]}, "/group_by/0", "group_by.0 = 'qeue': Input should be 'centre'"),
         ({"kpis": ["aht"], "filters": {"queue": []}}, "/filters/queue", "filters.queue = []: List should have at"),
         ({"kpis": ["aht"], "date_from": "2026-02-30"}, "/date_from", "date_from = '2026-02-30': Input should be"),
-        ({"kpis": ["aht"], "date_from": None}, "/date_from", "date_from = None: Input should be a valid date"),
+        ({"kpis": ["aht"], "date_from": None, "period": "fortnight"}, "/period",
+         "period = 'fortnight': not a period; expected one of"),
+        ({"kpis": ["aht"], "period": "last-week"}, "/period", "period = 'last-week' with date_from/date_to: expected"),
         ({"kpis": ["aht"], "engine": "spark"}, "/engine", "engine = 'spark': Input should be 'sql' or 'duckdb'"),
         ({"kpis": ["aht"], "colour": "red"}, "/colour", "colour = 'red': Extra inputs are not permitted"),
     ],
@@ -288,3 +293,31 @@ async def test_csv_of_another_centre_is_forbidden(client, keys):
     response = await csv_report(client, keys, kpi="aht", centre="south")
     assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
     assert response.json()["errors"][0]["parameter"] == "centre"
+
+
+async def test_a_named_period_is_read_in_the_centres_time_zone(client, keys, store):
+    # north moved to Auckland: "today" and "last-week" are its dates, not UTC's; the CSV
+    # takes the same names, and no dates at all is yesterday
+    with store.transaction() as connection:
+        add_centre(connection, "north", "Pacific/Auckland", NORTH)
+    auckland = ZoneInfo("Pacific/Auckland")
+    for period in ("today", "last-week", "last-7-days"):
+        document = await report(client, keys, kpis=["aht"], date_from=None, period=period)
+        first, last = resolve_period(period, auckland, datetime.now(UTC))
+        assert (document["from"], document["to"]) == (first.isoformat(), last.isoformat())
+    document = await report(client, keys, kpis=["aht"], date_from=None)
+    yesterday, _ = resolve_period("yesterday", auckland, datetime.now(UTC))
+    assert document["from"] == document["to"] == yesterday.isoformat()
+    params = {"kpi": "aht", "period": "this-month"}
+    response = await client.get("/v1/reports.csv", params=params, headers=bearer(keys["read"]))
+    assert response.status_code == 200, response.text
+    first, last = resolve_period("this-month", auckland, datetime.now(UTC))
+    assert f"callkpi-north-{first}-{last}.csv" in response.headers["content-disposition"]
+
+
+async def test_csv_refuses_a_named_period_with_dates(client, keys):
+    response = await csv_report(client, keys, kpi="aht", period="last-week")
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["parameter"] == "period"
+    assert error["detail"] == "period = 'last-week' with from/to: expected either a named period or dates, not both"

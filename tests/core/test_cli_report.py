@@ -22,13 +22,15 @@ import io
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from callkpi.cli import app
+from callkpi.kpi.named_periods import resolve_period
 from callkpi.plugins import get_plugin_manager
 from callkpi.settings import Settings
 from callkpi.store.db import Store
@@ -312,3 +314,16 @@ def test_filters_keep_only_the_rows_asked_for(run: Run, teams, filters, expected
     document = as_json(run("--kpi", "offered", "--by", "queue", "--from", "2026-01-05", "--format", "json",
                            "--engine", engine, *filters))  # fmt: skip
     assert values(document, "offered") == expected
+def test_period_by_name_in_the_centres_zone_and_never_with_dates(run: Run):
+    # the centre is in UTC: last-week is Monday … Sunday of the week before this one
+    document = as_json(run("--period", "last-week", "--kpi", "aht", "--format", "json"))
+    first, last = resolve_period("last-week", ZoneInfo("UTC"), datetime.now(UTC))
+    assert (document["from"], document["to"]) == (first.isoformat(), last.isoformat())
+    document = as_json(run("--kpi", "aht", "--format", "json"))  # neither: yesterday
+    yesterday, _ = resolve_period("yesterday", ZoneInfo("UTC"), datetime.now(UTC))
+    assert document["from"] == document["to"] == yesterday.isoformat()
+    result = run("--period", "last-week", "--from", "2026-01-05", "--kpi", "aht")
+    assert result.exit_code == 1
+    assert "--period = 'last-week' with --from/--to: expected either a named period or dates" in result.stderr
+    result = run("--period", "fortnight", "--kpi", "aht")
+    assert result.exit_code == 1 and "--period = 'fortnight': not a period; expected one of" in result.stderr

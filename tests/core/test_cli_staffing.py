@@ -23,13 +23,15 @@ ASA(3) = 0.4444 × 180 ÷ 1 = 80 s, ASA(4) = 0.1739 × 180 ÷ 2 = 15.65 s, ASA(5
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
 from callkpi.cli import app
 from callkpi.cli.staffing import Goal, Model, staffing_rows
+from callkpi.kpi.named_periods import resolve_period
 from callkpi.store.db import Store
 from callkpi.store.ingest import Ingestor
 from callkpi.testing import contact_timeline, raw_events
@@ -135,3 +137,20 @@ def test_the_command_prints_the_table_and_names_a_wrong_queue(
     )
     assert wrong.exit_code == 1
     assert "--queue = 'q9': no contacts on 2026-03-02; expected one of q1" in wrong.stderr
+
+
+def test_staffing_takes_a_one_day_period_by_name(hand_worked_day: Store, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    url = hand_worked_day.url
+    yesterday, _ = resolve_period("yesterday", ZoneInfo("UTC"), datetime.now(UTC))
+    result = CliRunner().invoke(app, ["staffing", "--period", "yesterday", "--database", url])
+    assert result.exit_code == 0, result.output
+    assert f"Staffing, {yesterday}," in result.output
+    week = CliRunner().invoke(app, ["staffing", "--period", "last-week", "--database", url])
+    assert week.exit_code == 1
+    assert "--period = 'last-week': covers" in week.stderr and "expected one day" in week.stderr
+    both = CliRunner().invoke(
+        app, ["staffing", "--period", "today", "--date", "2026-03-02", "--database", url]
+    )
+    assert both.exit_code == 1
+    assert "--period = 'today' with --date: expected one of them, not both" in both.stderr

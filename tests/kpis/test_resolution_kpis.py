@@ -20,8 +20,10 @@ from datetime import date, timedelta
 
 import pytest
 from kpi_timeline import T0, StandardKpiTests, abandoned, at
+from sqlalchemy import text
 
 from callkpi.connectors import RawEvent
+from callkpi.events.contact import is_withheld
 from callkpi.kpi import ReportRequest, run_report
 from callkpi.kpi.conformance import expect
 from callkpi.testing import contact_timeline
@@ -187,3 +189,41 @@ def test_qa_score_per_agent_and_form(store, ingestor, make_event):
     report = run_report(store, ReportRequest(("qa_score",), day, day, group_by=("agent", "form")))
     assert report.row(agent="a1", form="voice")["qa_score"] == 60 / 70 * 100  # 85.71 %
     assert report.row(agent="a2", form="chat")["qa_score"] == 70.0  # 7 ÷ 10
+
+
+@pytest.mark.parametrize(
+    "placeholders",
+    [
+        ("anonymous", "Anonymous ", "ANONYMOUS"),
+        ("restricted", "unavailable", "private"),
+        ("unknown", "", "+"),
+        ("0", "+000", "00 00"),
+    ],
+)
+def test_withheld_callers_are_no_customer_identity(store, ingestor, make_event, placeholders):
+    # w1 09:00, w2 09:05, w3 09:10, answered, each with a withheld-caller placeholder. Hashed,
+    # they would be one customer calling three times: w1 and w2 repeated, w3 not, so fcr
+    # 1 ÷ 3 = 33.33 %. They are no identity: nothing is watched, fcr is no data, 3 unidentified.
+    events = [
+        event
+        for i, placeholder in enumerate(placeholders)
+        for event in contact_timeline(
+            make_event, f"w{i + 1}", at(i * 300), wait_s=5, talk_s=60, customer=placeholder
+        )
+    ]
+    ingestor.ingest_batch([RawEvent(e, "fcr") for e in events])
+    request = ReportRequest(("fcr", "repeat_contact_rate"), date(2026, 1, 5), date(2026, 1, 5))
+    (row,) = run_report(store, request).rows
+    for kpi in ("fcr", "repeat_contact_rate"):
+        assert row.values[kpi].value is None
+        assert row.values[kpi].details == {"censored": 0, "unidentified": 3}
+    with store.reading() as connection:
+        bodies = connection.execute(text("SELECT body FROM event")).scalars().all()
+    assert bodies and not any("customer_hmac" in body for body in bodies)
+
+
+def test_a_number_with_zeros_is_still_a_customer():
+    # only a number made of zeros alone is a placeholder; +31 20 000 0001 is a real caller
+    assert not is_withheld("+31200000001")
+    assert not is_withheld("anonymous-42")
+    assert is_withheld(" 000 ")

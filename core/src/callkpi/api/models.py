@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..kpi.facts import DIMENSIONS
+from ..kpi.named_periods import NAMES as PERIOD_NAMES
 from ..kpi.report import FILTER_DIMENSIONS
 
 EventStatus = Literal["accepted", "duplicate", "quarantined", "rejected"]
@@ -148,7 +149,13 @@ class ReportBody(BaseModel):
         examples=[["aht", {"kpi": "service_level", "parameters": {"threshold_s": 30}}]],
     )
     group_by: list[Dimension] = Field(default_factory=list, examples=[["agent"]])
-    date_from: ReportDate = Field(description="First local date.")
+    period: str | None = Field(
+        None,
+        description=f"A named period ({', '.join(PERIOD_NAMES)}) in the centre's time zone, weeks "
+        "from Monday; instead of date_from/date_to. Neither given: yesterday.",
+        examples=["last-week"],
+    )
+    date_from: ReportDate | None = Field(None, description="First local date (instead of period).")
     date_to: ReportDate | None = Field(None, description="Last local date, inclusive; None: date_from.")
     centre: str | None = Field(None, description="None: the API key's centre, the only one it may read.")
     filters: dict[FilterDimension, Annotated[list[str], Field(min_length=1)]] = Field(

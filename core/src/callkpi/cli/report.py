@@ -21,14 +21,12 @@ from ..kpi import DIMENSIONS, InvalidKpi, KpiRegistry, RegisteredKpi, ReportRequ
 from ..kpi.engine import ENGINES, run_report
 from ..kpi.report import Report
 from ..kpi.request_builder import (
-    FieldNames,
     RequestError,
     build_selections,
     check_choice,
     enabled_kpi_ids,
     groupable,
     named_kpi_ids,
-    parse_date,
     parse_dimensions,
     parse_pair,
 )
@@ -36,17 +34,15 @@ from ..store.centres import CentreConfig, load_centres
 from ..store.db import Store
 from .filters import FilterOption, given_filters
 from .kpis import find_centre, installed_kpis
+from .periods import CLI, FromOption, PeriodOption, ToOption, chosen_period
 from .report_formats import FORMATS, render
 from .report_html import FILE_FORMATS, write_report_file
 from .runtime import DatabaseOption, UserError, opened_store, out, settings_for
 
-CLI = FieldNames("--")
-
 
 def report(
-    date_from: Annotated[
-        str, typer.Option("--from", metavar="YYYY-MM-DD", help="First local date.")
-    ],
+    period: PeriodOption = None,
+    date_from: FromOption = None,
     kpi: Annotated[
         list[str] | None,
         typer.Option(
@@ -58,10 +54,7 @@ def report(
     by: Annotated[
         str, typer.Option("--by", metavar="DIM,...", help=f"Group by: {', '.join(DIMENSIONS)}.")
     ] = "",
-    date_to: Annotated[
-        str | None,
-        typer.Option("--to", metavar="YYYY-MM-DD", help="Last local date. [default: --from]"),
-    ] = None,
+    date_to: ToOption = None,
     centre: Annotated[
         str | None,
         typer.Option(
@@ -94,12 +87,11 @@ def report(
     site: FilterOption = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Compute KPIs per dimension over a period of local dates."""
+    """Compute KPIs per dimension over a period of local dates (default: yesterday)."""
     filters = given_filters(queue=queue, team=team, agent=agent, channel=channel, site=site)
     with _user_errors():
         check_choice(CLI, "format", output_format, FORMATS)
         check_choice(CLI, "engine", engine, ENGINES)
-        period = (parse_date(CLI, "from", date_from), parse_date(CLI, "to", date_to or date_from))
         group_by = parse_dimensions(CLI, by)
     registry = installed_kpis(database)
     settings = settings_for(database)
@@ -107,10 +99,11 @@ def report(
         with store.transaction() as connection:
             centres = load_centres(connection)
         config = _centre(centres, centre)
+        dates = chosen_period(period, date_from, date_to, centres, config)
         kpi_ids = _kpi_ids(kpi, variant, registry, config, centres, group_by)
         selections = build_selections(registry, kpi_ids, variant or [], param or [], CLI)
         request = ReportRequest(
-            tuple(selections), *period, group_by, config and config.name, engine, filters
+            tuple(selections), *dates, group_by, config and config.name, engine, filters
         )
         result = _run(store, request, registry, settings.snapshot_dir)
         _note_unavailable(result)

@@ -30,6 +30,10 @@ from rich.text import Text
 from ..kpi import KpiSelection, ReportRequest, run_report
 from ..kpi.erlang import AsaTarget, ServiceLevelTarget, Target, Traffic, requirement
 from ..kpi.report import Report
+from ..kpi.request_builder import RequestError
+from ..store.centres import load_centres
+from .kpis import find_centre
+from .periods import PeriodOption, chosen_period
 from .runtime import DatabaseOption, UserError, opened_store, out, settings_for
 
 INTERVAL_S = 900
@@ -98,7 +102,11 @@ class IntervalStaffing:
 
 
 def staffing(
-    day: Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The local day.")],
+    day: Annotated[
+        str | None,
+        typer.Option("--date", metavar="YYYY-MM-DD", help="The local day (instead of --period)."),
+    ] = None,
+    period: PeriodOption = None,
     queue: Annotated[
         str | None, typer.Option(metavar="NAME", help="One queue. [default: all queues]")
     ] = None,
@@ -125,7 +133,6 @@ def staffing(
 ) -> None:
     """Required agents per 15-minute interval, whole and fractional (Erlang C, and Erlang A
     with the measured patience) beside the agents staffed; under-staffed intervals in red."""
-    when = _date(day)
     if target_asa_s is None:
         parameters = {"threshold_s": threshold_s, "target_percent": target_percent}
     elif target_asa_s > 0:
@@ -134,8 +141,31 @@ def staffing(
         raise UserError(f"--target-asa-s = {target_asa_s:g}: expected a number of seconds > 0")
     goal = Goal(parameters, model)
     with opened_store(settings_for(database)) as store:
+        when = _day(store, day, period, centre)
         rows = staffing_rows(store, when, centre, queue, goal)
     out().print(staffing_table(rows, when, centre, queue, goal))
+
+
+def _day(store: Any, day: str | None, period: str | None, centre: str | None) -> date:
+    """The day of ``--date``, else of a one-day ``--period`` (default: yesterday), in the
+    centre's time zone."""
+    if day is not None:
+        if period is not None:
+            raise UserError(f"--period = {period!r} with --date: expected one of them, not both")
+        return _date(day)
+    with store.transaction() as connection:
+        centres = load_centres(connection)
+    config = find_centre(centres, centre) if centre is not None else None
+    try:
+        first, last = chosen_period(period, None, None, centres, config)
+    except RequestError as exc:
+        raise UserError(str(exc)) from None
+    if first != last:
+        raise UserError(
+            f"--period = {period!r}: covers {first} to {last}; expected one day "
+            "(today, yesterday, last-1-days) or --date YYYY-MM-DD"
+        )
+    return first
 
 
 def _date(text: str) -> date:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import AwareDatetime, Field, NonNegativeFloat, NonNegativeInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .envelope import EventData
@@ -23,6 +24,17 @@ CALLBACK_OF = Field(
         "one. Reaching the customer on it counts as recovery by callback."
     ),
 )
+# What switches and carriers put in the caller field when the caller withheld the number or
+# the network did not pass it on. Hashed, every such call would share one "customer" and
+# count as one another's repeat contacts (FCR, repeat-contact gaps).
+WITHHELD_CALLERS = frozenset({"anonymous", "restricted", "unavailable", "private", "unknown", "withheld"})
+_ZEROS_ONLY = re.compile(r"^\+?[0\s-]*$")  # "", "+", "0", "+000 000": no number at all
+
+
+def is_withheld(customer: str) -> bool:
+    """Whether ``customer`` is a placeholder for a withheld or missing caller id, not a customer."""
+    text = customer.strip()
+    return text.lower() in WITHHELD_CALLERS or bool(_ZEROS_ONLY.match(text))
 
 
 class CustomerFields(EventData):
@@ -38,6 +50,12 @@ class CustomerFields(EventData):
     customer_hmac: str | None = Field(
         None, pattern=HMAC_PATTERN, description="HMAC-SHA256 of the normalised customer id; set by ingest."
     )
+
+    @field_validator("customer", mode="before")
+    @classmethod
+    def _no_placeholder(cls, customer: object) -> object:
+        """A withheld caller is no customer identity: kept as no customer at all."""
+        return None if isinstance(customer, str) and is_withheld(customer) else customer
 
 
 class ContactOfferedData(CustomerFields):

@@ -13,9 +13,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from .facts import DIMENSIONS, FACT_TABLES
+from .named_periods import DEFAULT_PERIOD, Period, UnknownPeriod, resolve_period
 from .registry import KpiRegistry, RegisteredKpi
 from .report import KpiSelection
 from .validation import InvalidKpi
@@ -34,9 +36,11 @@ class FieldNames:
     """How the caller spells a part of the request: ``--by`` for the CLI, ``by`` for the API."""
 
     prefix: str = ""
+    spelled: tuple[tuple[str, str], ...] = ()
+    """Fields the caller names otherwise, e.g. ``("from", "date_from")`` in a JSON body."""
 
     def __call__(self, field: str) -> str:
-        return self.prefix + field
+        return self.prefix + dict(self.spelled).get(field, field)
 
 
 def close_match(value: str, choices: Iterable[str]) -> str:
@@ -61,6 +65,32 @@ def parse_date(names: FieldNames, field: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise RequestError(field, f"{names(field)} = {text!r}: not a date; expected YYYY-MM-DD") from None
+
+
+def choose_period(
+    names: FieldNames,
+    period: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Period:
+    """The dates asked for: a named ``period`` in ``zone`` at ``now``, or ``from``…``to``
+    (``to`` defaults to ``from``); neither: :data:`DEFAULT_PERIOD`. Both is a mistake."""
+    if period is not None and (date_from is not None or date_to is not None):
+        raise RequestError(
+            "period",
+            f"{names('period')} = {period!r} with {names('from')}/{names('to')}: expected "
+            f"either a named period or dates, not both",
+        )
+    if date_from is None:
+        if date_to is not None:
+            raise RequestError("date_from", f"{names('from')}: missing; expected it with {names('to')}")
+        try:
+            return resolve_period(period or DEFAULT_PERIOD, zone, now)
+        except UnknownPeriod as exc:
+            raise RequestError("period", f"{names('period')} = {exc}") from None
+    return date_from, date_to or date_from
 
 
 def parse_dimensions(names: FieldNames, text: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, insert
 
 from ..connectors import RawEvent
 from ..events import Envelope, EventValidator, InvalidEvent
+from ..events.contact import is_withheld
 from ..plugins import CallkpiPluginManager
 from ..projector import project
 from ..projector.gc_pause import cyclic_gc_paused
@@ -192,7 +193,8 @@ class Ingestor:
     def _hash_customer(self, body: dict[str, Any], centre: CentreConfig) -> str | None:
         data = body.get("data", {})
         customer = data.pop("customer", None)
-        if customer is not None:
+        # a plugin's own event types may carry a customer without CustomerFields' check
+        if customer is not None and not is_withheld(customer):
             data["customer_hmac"] = self.hasher.hash(customer, centre.settings.phone_region)
         return customer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 import orjson
@@ -18,11 +19,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...kpi import InvalidKpi, KpiSelection, ReportRequest, run_report
+from ...kpi.named_periods import Period
 from ...kpi.report import FILTER_DIMENSIONS, Report
 from ...kpi.request_builder import (
     FieldNames,
     RequestError,
     build_selections,
+    choose_period,
     enabled_kpi_ids,
     groupable,
     named_kpi_ids,
@@ -39,6 +42,7 @@ from ..problems import ProblemError
 from .kpis import AUTH_ERRORS, PROBLEM_RESPONSE, ReadKey, key_centre
 
 QUERY = FieldNames()
+BODY = FieldNames(spelled=(("from", "date_from"), ("to", "date_to")))
 # where a planning error's field (a path in the JSON body) is in the CSV query string
 _QUERY_PARAMETERS = {"kpis": "kpi", "group_by": "by", "date_from": "from", "date_to": "to"}
 Locate = Callable[[str], dict[str, str]]
@@ -54,7 +58,10 @@ class ReportQuery(BaseModel):
 
     kpi: list[str] = Field([], description="KPI ids; none: the centre's enabled KPIs that `by` can group.")
     by: str = Field("", description="Dimensions to group by, e.g. queue,date.")
-    date_from: ReportDate = Field(alias="from", description="First local date.")
+    period: str | None = Field(
+        None, description="A named period (last-week, last-7-days …) in the centre's time zone; none: yesterday."
+    )
+    date_from: ReportDate | None = Field(None, alias="from", description="First local date (instead of period).")
     date_to: ReportDate | None = Field(None, alias="to", description="Last local date; none: `from`.")
     variant: list[str] = Field([], description="KPI=VARIANT; repeat to compare variants.")
     param: list[str] = Field([], description="KPI.NAME=VALUE: a parameter override.")
@@ -86,10 +93,13 @@ async def post_report(state: State, key: ReadKey, body: ReportBody) -> Response:
     ``callkpi report --format json``, with units, variants, parameters, targets and
     confidence intervals (``docs/reports.md``)."""
     centre = await key_centre(state, scoped(key, body.centre, {"pointer": "/centre"}))
+    try:
+        dates = _dates(BODY, body.period, body.date_from, body.date_to, centre)
+    except RequestError as exc:
+        raise _invalid(exc, _body_location) from None
     request = ReportRequest(
         tuple(_choices(state, body, centre)),
-        body.date_from,
-        body.date_to or body.date_from,
+        *dates,
         tuple(body.group_by),
         centre.name,
         body.engine,
@@ -164,10 +174,17 @@ def _query_request(state: State, query: ReportQuery, centre: CentreConfig) -> Re
         *(parse_pair(QUERY, "variant", text, "=")[0] for text in query.variant),
     ]
     selections = build_selections(registry, list(dict.fromkeys(kpi_ids)), query.variant, query.param, QUERY)
-    date_to = query.date_to or query.date_from
+    dates = _dates(QUERY, query.period, query.date_from, query.date_to, centre)
     return ReportRequest(
-        tuple(selections), query.date_from, date_to, group_by, centre.name, query.engine, query.filters()
+        tuple(selections), *dates, group_by, centre.name, query.engine, query.filters()
     )
+
+
+def _dates(
+    names: FieldNames, period: str | None, date_from: date | None, date_to: date | None, centre: CentreConfig
+) -> Period:
+    """The report's dates: as given, or the named period now in the centre's time zone."""
+    return choose_period(names, period, date_from, date_to, centre.zone, datetime.now(UTC))
 
 
 def _csv(result: Report) -> str:
