@@ -71,7 +71,7 @@ def recovery_timeline(make):
         *reached(make, "o4", 7600, 10, C, "outbound"),
         *missed(make, "m5", 500, 15, D),
         make("contact.setup_failed", at(1000), {"customer": D, "direction": "outbound"},
-             contactid="n5", queue="sales", channel="voice"),  # fmt: skip
+             contactid="n5", queue="sales", channel="voice"),
         *missed(make, "m6", 700, 25),
         *missed(make, "m7", 8000, 40, E),
         *reached(make, "z9", 10800, 10, Z),
