@@ -152,3 +152,58 @@ def test_the_end_of_an_agent_who_sent_the_contact_back_to_a_queue_ends_only_its_
         ("agent", "support", "transferred", None, 60.0),
         ("queue", "billing", "abandoned", 60.0, None),
     ]
+
+
+def contact_row(store, contactid: str) -> dict:
+    from callkpi.store.tables import ContactFact
+
+    table = ContactFact.__table__
+    with store.transaction() as connection:
+        return dict(connection.execute(select(table).where(table.c.contactid == contactid)).mappings().one())
+
+
+def test_a_conference_keeps_both_agents_on_the_contact(store, ingestor, make_event):
+    # a1 talks 0–300 s (09:00–09:05); a2 joins at 120 s with its own leg and stays to the end.
+    # a1: talk 300, ACW 20 → 320; a2: talk 180, ACW 30 → 210. The contact counts the overlap
+    # once: talk 09:00–09:05 = 300, ACW to the last wrap-up 30 → handle 330 (Σ legs 530).
+    c = {"contactid": "k1", "queue": "support", **AMS}
+    ingest(store, ingestor, [
+        make_event("contact.offered", at("08:59:50"), **c),
+        make_event("contact.answered", at("09:00:00"), agentid="a1", **c),
+        make_event("contact.answered", at("09:02:00"), {"leg": "k1-a2"}, agentid="a2", **c),
+        make_event("contact.ended", at("09:05:00"), {"leg": "k1-a2", "ended_by": "agent"}, agentid="a2", **c),
+        make_event("contact.ended", at("09:05:00"), {"ended_by": "customer"}, **c),
+        make_event("contact.wrapup_completed", at("09:05:20"), agentid="a1", **c),
+        make_event("contact.wrapup_completed", at("09:05:30"), {"leg": "k1-a2"}, agentid="a2", **c),
+    ])  # fmt: skip
+    assert pick(legs(store, "k1"), "leg", "agentid", "outcome", "talk_s", "acw_s", "handle_s") == [
+        ("queue", "a1", "answered", None, None, None),
+        ("agent", "a1", "completed", 300.0, 20.0, 320.0),
+        ("agent", "a2", "completed", 180.0, 30.0, 210.0),
+    ]
+    row = contact_row(store, "k1")
+    assert (row["talk_s"], row["acw_s"], row["handle_s"]) == (300.0, 30.0, 330.0)
+
+
+def test_a_consult_then_a_transfer(store, ingestor, make_event):
+    # a1 answers at 0, holds the customer at 60 and consults a2, who joins at 100 (own leg);
+    # the customer comes back at 130 (three-way), a1 hands over at 150 and a2 talks to 400.
+    # a1: connected 150, hold 70 → talk 80, transferred (attended); a2: talk 100–400 = 300.
+    c = {"contactid": "k2", "queue": "support", **AMS}
+    ingest(store, ingestor, [
+        make_event("contact.offered", at("09:00:00"), **c),
+        make_event("contact.answered", at("09:00:00"), agentid="a1", **c),
+        make_event("contact.hold_started", at("09:01:00"), agentid="a1", **c),
+        make_event("contact.answered", at("09:01:40"), {"leg": "k2-a2"}, agentid="a2", **c),
+        make_event("contact.hold_ended", at("09:02:10"), agentid="a1", **c),
+        make_event("contact.transferred", at("09:02:30"), {"kind": "attended", "to_agent": "a2"}, agentid="a1", **c),
+        make_event("contact.ended", at("09:06:40"), {"leg": "k2-a2"}, agentid="a2", **c),
+        make_event("contact.ended", at("09:06:40"), {"ended_by": "customer"}, **c),
+    ])  # fmt: skip
+    assert pick(legs(store, "k2"), "leg", "agentid", "outcome", "talk_s", "hold_s", "transfer_kind") == [
+        ("queue", "a1", "answered", None, None, None),
+        ("agent", "a1", "transferred", 80.0, 70.0, "attended"),
+        ("agent", "a2", "completed", 300.0, 0.0, None),
+    ]
+    row = contact_row(store, "k2")
+    assert (row["talk_s"], row["hold_s"], row["handle_s"]) == (330.0, 70.0, 400.0)

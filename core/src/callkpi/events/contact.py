@@ -37,6 +37,18 @@ def is_withheld(customer: str) -> bool:
     return text.lower() in WITHHELD_CALLERS or bool(_ZEROS_ONLY.match(text))
 
 
+LEG_DESCRIPTION = (
+    "A part of the contact that runs beside the others (docs/facts.md, \"Overlapping agents\"): "
+    "an answer with `leg` opens an agent leg without ending the agents already on the contact "
+    "(a consult, a conference, a transfer that creates a new task); an offer with `leg` is that "
+    "part's queue leg; an end with `leg` ends that part only (the agent left the conference), "
+    "and a wrap-up with `leg` is that agent leg's ACW. The contact itself ends with a "
+    "`contact.ended` without `leg`, once every answered part has ended. Absent: the "
+    "contact's one sequence of legs, as before."
+)
+LegId = Annotated[str | None, Field(None, min_length=1, max_length=128, description=LEG_DESCRIPTION)]
+
+
 class CustomerFields(EventData):
     """Who the customer is. ``customer`` (a phone number or account id) never reaches the
     store: ingest replaces it by ``customer_hmac`` before the event is written."""
@@ -59,6 +71,7 @@ class CustomerFields(EventData):
 
 
 class ContactOfferedData(CustomerFields):
+    leg: LegId = None
     direction: Direction = "inbound"
     language: str | None = Field(None, max_length=35, description="BCP 47 language tag of the customer.")
     entry_point: str | None = Field(
@@ -83,6 +96,7 @@ class ContactSelfServedData(CustomerFields):
 
 
 class ContactAnsweredData(EventData):
+    leg: LegId = None
     ring_s: Seconds | None = Field(None, description="How long it rang at the agent before being accepted.")
 
 
@@ -106,11 +120,13 @@ class ContactAbandonedData(EventData):
 
 
 class ContactEndedData(EventData):
+    leg: LegId = None
     ended_by: Literal["customer", "agent", "system", "unknown"] = "unknown"
     timed_out: bool = Field(False, description="The queue gave up on the contact (max wait reached).")
 
 
 class ContactWrapupCompletedData(EventData):
+    leg: LegId = None
     disposition: str | None = Field(None, max_length=128)
     resolved: bool | None = Field(None, description="Did the agent mark the issue resolved?")
 

@@ -19,7 +19,8 @@ Every rule reads the contact's events in (time, type rank, tie, id) order (:mod:
 * Hold episodes pair ``hold_started``/``hold_ended`` in time order; an unmatched start closes
   at ``ended_at`` (dropped when the contact has not ended). ``hold_s`` (0 for an answered
   contact without holds), ``hold_count``, ``longest_hold_s``.
-* ``ended_at`` is the earliest end; ``talk_s`` = (ended_at − answered_at) − hold_s;
+* ``ended_at`` is the earliest end (with parts that carry ``data.leg``, the last part's end:
+  :func:`contact_end`), so a conference's overlapping agents count once; ``talk_s`` = (ended_at − answered_at) − hold_s;
   ``wrapup_ended_at`` the latest wrap-up, ``acw_s`` = wrapup_ended_at − ended_at, and
   disposition / resolved from that latest wrap-up; ``handle_s`` = talk + hold + acw (a
   missing part counts 0) for answered contacts that ended. Durations are never negative.
@@ -149,7 +150,6 @@ def _lifecycle(row: dict[str, Any], entries: list[Entry], by_type: dict[str, lis
         for e in by_type.get(f"contact.{kind}", ())
     )
     answered = by_type.get("contact.answered", ())
-    ended = by_type.get("contact.ended", ())
     row["offered_at"] = offered[0].time if offered else None
     if answered:
         row.update(
@@ -157,7 +157,7 @@ def _lifecycle(row: dict[str, Any], entries: list[Entry], by_type: dict[str, lis
             agentid=answered[0].body.get("agentid"),
             ring_s=answered[0].data.get("ring_s"),
         )
-    row["ended_at"] = ended[0].time if ended else None
+    row["ended_at"] = contact_end(answered, by_type.get("contact.ended", ()))
     row["outcome"] = _outcome(by_type)
     row["wait_s"] = _between(_wait_end(row, by_type), row["offered_at"])
     _holds(row, [e for e in entries if e.type in ("contact.hold_started", "contact.hold_ended")])
@@ -176,8 +176,28 @@ def _outcome(by_type: dict[str, list[Entry]]) -> str | None:
     if "contact.abandoned" in by_type:
         return "abandoned"
     if "contact.ended" in by_type:
-        return unanswered_end(by_type["contact.ended"][0].data)
+        ends = by_type["contact.ended"]
+        return unanswered_end(next((e for e in ends if e.data.get("leg") is None), ends[0]).data)
     return None
+
+
+def contact_end(answers: Any, ends: Any) -> datetime | None:
+    """When the contact ended, from its answers and ends (each in timeline order).
+
+    Without ``leg`` on any end it is the earliest end, as it always was. Parts that ran
+    beside the others (``data.leg``: a conference, a new task for a transfer) end on their
+    own, so the contact lasts until the last of them: the latest of its first end without
+    ``leg`` and of each part's first end; it has not ended while its end without ``leg`` is
+    missing or an answered part has not ended."""
+    plain = next((e.time for e in ends if e.data.get("leg") is None), None)
+    parts: dict[str, datetime] = {}
+    for end in ends:
+        if end.data.get("leg") is not None:
+            parts.setdefault(end.data["leg"], end.time)
+    answered_parts = {e.data["leg"] for e in answers if e.data.get("leg") is not None}
+    if plain is None or not answered_parts <= parts.keys():
+        return None
+    return max([plain, *parts.values()])
 
 
 def unanswered_end(end: dict[str, Any]) -> str | None:

@@ -95,6 +95,7 @@ class _Walk:
         self.agent_legs: list[dict[str, Any]] = []
         self.waiting: dict[str, Any] | None = None  # the open queue leg
         self.connected: dict[str, Any] | None = None  # the open agent leg
+        self.parts: dict[str, dict[str, Any]] = {}  # open agent legs beside it, by data.leg
         self.routed_at: datetime | None = None  # the last transfer: offers a direct agent leg
         self.ended_at: datetime | None = None
 
@@ -117,7 +118,7 @@ class _Walk:
         # sorted() is stable and the walk deterministic, so equal starts keep one order
         legs = sorted(self.queue_legs + self.agent_legs, key=itemgetter("_start"))
         for leg in legs:
-            del leg["_start"]
+            del leg["_start"], leg["_part"]
         return legs
 
     def _leave_queue(self, at: datetime, outcome: str) -> None:
@@ -130,24 +131,36 @@ class _Walk:
             self.connected.update(ended_at=at, outcome=self.connected["outcome"] or "completed")
             self.connected = None
 
+    def _end_part(self, part: str, at: datetime) -> None:
+        leg = self.parts.pop(part)
+        leg.update(ended_at=at, outcome=leg["outcome"] or "completed")
+
     def _offered(self, entry: Entry) -> None:
         queue = entry.body.get("queue") or (None if self.queue_legs else self.contact["queue"])
-        if self.waiting is not None and self.waiting["queue"] == queue:
+        part = entry.data.get("leg")
+        if self.waiting is not None and (self.waiting["queue"], self.waiting["_part"]) == (queue, part):
             return
         self._leave_queue(entry.time, "transferred")
-        self.waiting = {**_DEFAULTS, "leg": "queue", "queue": queue, "offered_at": entry.time, "_start": entry.time}
+        self.waiting = {
+            **_DEFAULTS, "leg": "queue", "queue": queue, "offered_at": entry.time, "_start": entry.time,
+            "_part": part,
+        }
         self.queue_legs.append(self.waiting)
 
     def _answered(self, entry: Entry) -> None:
-        agent = entry.body.get("agentid")
-        if self.connected is not None and self.connected["agentid"] == agent:
+        agent, part = entry.body.get("agentid"), entry.data.get("leg")
+        if part is not None:
+            if part in self.parts:  # the part's agent answered again
+                return
+        elif self.connected is not None and self.connected["agentid"] == agent:
             return
-        self._end_agent(entry.time)
+        else:  # the contact moved on to this agent: who had it is done
+            self._end_agent(entry.time)
         answering = self.waiting
         if answering is not None:
             answering["agentid"] = agent
         self._leave_queue(entry.time, "answered")
-        self.connected = {
+        leg = {
             **_DEFAULTS,
             "leg": "agent",
             "agentid": agent,
@@ -157,9 +170,14 @@ class _Walk:
             "ring_s": entry.data.get("ring_s"),
             "_start": entry.time,
             "_holds": [],
+            "_part": part,
         }
+        if part is None:
+            self.connected = leg
+        else:  # beside the agents already on the contact (a consult, a conference)
+            self.parts[part] = leg
         self.routed_at = None  # a transfer routes the contact to one next agent
-        self.agent_legs.append(self.connected)
+        self.agent_legs.append(leg)
 
     def _agent_offered_at(self, answering: dict[str, Any] | None, answered: datetime) -> datetime | None:
         if answering is not None:
@@ -177,8 +195,10 @@ class _Walk:
         agent = entry.body.get("agentid")
         leg = self.connected
         if agent is not None and (leg is None or leg["agentid"] != agent):
-            # the target answered first (attended, consult): the transfer is still this agent's
-            leg = next((g for g in reversed(self.agent_legs) if g["agentid"] == agent), None)
+            # an agent beside the others hands over, or the target answered first (attended,
+            # consult): the transfer is still this agent's
+            open_parts = [g for g in self.parts.values() if g["agentid"] == agent]
+            leg = (open_parts or [g for g in self.agent_legs if g["agentid"] == agent] or [None])[-1]
         if leg is None:
             if not self._leads_into_waiting(entry):
                 self._leave_queue(entry.time, "transferred")
@@ -192,14 +212,16 @@ class _Walk:
         )
         if leg is self.connected:
             self._end_agent(entry.time)
+        elif leg["_part"] is not None and leg["ended_at"] is None:
+            self._end_part(leg["_part"], entry.time)
 
     def _ends_a_past_agent_part(self, end: Entry) -> bool:
         """Whether ``end`` is the end of the part of an agent who already handed the contact
         back to a queue, where it still waits (Genesys Cloud ends a transferring agent's
         segments so): the contact goes on, so its waiting queue leg is not closed."""
         agent = end.body.get("agentid")
-        connected = self.connected["agentid"] if self.connected is not None else None
-        return self.waiting is not None and agent is not None and agent != connected
+        on_contact = {leg["agentid"] for leg in (self.connected, *self.parts.values()) if leg is not None}
+        return self.waiting is not None and agent is not None and agent not in on_contact
 
     def _leads_into_waiting(self, transfer: Entry) -> bool:
         """Whether the open queue leg is the one ``transfer`` leads into: offered at the same
@@ -216,13 +238,24 @@ class _Walk:
         self._leave_queue(entry.time, "abandoned")
 
     def _ended(self, entry: Entry) -> None:
+        part = entry.data.get("leg")
+        if part is not None:  # one part ends (an agent left the conference); the contact goes on
+            self._end_waiting(entry, part)
+            if part in self.parts:
+                self._end_part(part, entry.time)
+            return
         if self.ended_at is not None or self._ends_a_past_agent_part(entry):
             return
         self.ended_at = entry.time
-        outcome = unanswered_end(entry.data)
-        if outcome is not None:
-            self._leave_queue(entry.time, outcome)
+        self._end_waiting(entry, None)
         self._end_agent(entry.time)
+
+    def _end_waiting(self, end: Entry, part: str | None) -> None:
+        """An end closes the waiting queue leg of its own part only: a part's own queue
+        (a new task for a transfer) is not ended by the end of the contact's first task."""
+        outcome = unanswered_end(end.data)
+        if outcome is not None and self.waiting is not None and self.waiting["_part"] == part:
+            self._leave_queue(end.time, outcome)
 
     def _holds(self, holds: list[Entry]) -> None:
         opened: Entry | None = None
@@ -239,10 +272,11 @@ class _Walk:
         leg = self._leg_of(started)
         if leg is None:
             return
-        if leg["ended_at"] is not None and leg["ended_at"] != self.ended_at:
-            # handed on mid-hold: for this agent the hold ended when the contact left them
+        part = leg["_part"]
+        if leg["ended_at"] is not None and (leg["ended_at"] != self.ended_at or part is not None):
+            # handed on (or left) mid-hold: for this agent the hold ended when they left
             ended = leg["ended_at"] if ended is None else min(ended, leg["ended_at"])
-        elif ended is None:
+        elif ended is None and part is None:
             ended = self.ended_at
         if ended is not None and ended >= started.time:
             leg["_holds"].append(ended - started.time)
@@ -259,8 +293,12 @@ class _Walk:
 
     def _wrapups(self, wrapups: list[Entry]) -> None:
         for entry in wrapups:  # in time order: the latest of each leg wins
-            agent = entry.body.get("agentid")
-            own = [leg for leg in self.agent_legs if leg["agentid"] == agent] or self.agent_legs
+            agent, part = entry.body.get("agentid"), entry.data.get("leg")
+            own = (
+                [leg for leg in self.agent_legs if part is not None and leg["_part"] == part]
+                or [leg for leg in self.agent_legs if leg["agentid"] == agent]
+                or self.agent_legs
+            )
             # an agent who took the contact again wraps each of their legs up after it ended
             ended = [leg for leg in own if leg["ended_at"] is not None and leg["ended_at"] <= entry.time]
             if ended or own:
