@@ -146,7 +146,9 @@ def selections(registry: Any, group_by: tuple[str, ...], names: tuple[str, ...])
     for kpi in KPIS:
         registered = registry.get(kpi)
         for name, spec in registered.variants.items():
-            if name not in names and not set(group_by) & set(registered.kpi.not_by) and all(set(group_by) <= set(FACT_TABLES[f].dimensions) for f in spec.facts):
+            grouped = not set(group_by) & set(registered.kpi.not_by)
+            readable = all(set(group_by) <= set(FACT_TABLES[f].dimensions) for f in spec.facts)
+            if name not in names and grouped and readable:
                 chosen.append(KpiSelection(kpi, name))
     return chosen
 

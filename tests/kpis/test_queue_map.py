@@ -28,7 +28,9 @@ def timeline(make):
         at = T0 + timedelta(minutes=minute)
         return [
             make("contact.offered", at, {"direction": "inbound"}, contactid=cid, queue=queue),
-            make("contact.ended", at + timedelta(seconds=after_s), {"ended_by": "customer"}, contactid=cid, queue=queue),
+            make(
+                "contact.ended", at + timedelta(seconds=after_s), {"ended_by": "customer"}, contactid=cid, queue=queue
+            ),
         ]
 
     return [

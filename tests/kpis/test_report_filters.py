@@ -67,8 +67,10 @@ def values(result, key: str) -> dict:
 
 
 def test_a_queue_filter_keeps_that_queue_only(store, facts, standard_kpis, engine, tmp_path):
-    result = report(store, standard_kpis, engine, tmp_path, ["answered", "aht"], {"queue": ("sales",)}, ["agent"])
-    # offered is not available by agent (its abandoned legs have none): answered is; sales: c1 (a1, 300 s) and c2 (a2, 200 s); c4 of a1 is support, c3 (support) has no agent
+    kpis = ["answered", "aht"]
+    result = report(store, standard_kpis, engine, tmp_path, kpis, {"queue": ("sales",)}, ["agent"])
+    # offered is not available by agent (its abandoned legs have none): answered is.
+    # sales: c1 (a1, 300 s) and c2 (a2, 200 s); c4 of a1 is support, c3 (support) has no agent
     assert values(result, "answered") == {("a1",): 1, ("a2",): 1}
     assert values(result, "aht") == {("a1",): 300, ("a2",): 200}
 
