@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections.abc import Callable
 from typing import Annotated
@@ -156,3 +159,33 @@ def queue_map_remove(
 
     _change_queue_map(database, name, change)
     out().print(f"Centre {name}: queue {queue} removed from the queue map.")
+
+
+@queue_map_app.command("list")
+def queue_map_list(
+    name: Annotated[str, typer.Argument(metavar="CENTRE", help="The centre.")],
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    database: DatabaseOption = None,
+) -> None:
+    """List the centre's queue map; queue ids are printed in full."""
+    if output_format not in ("table", "csv", "json"):
+        raise UserError(f"--format = {output_format!r}: expected one of table, csv, json")
+    with opened_store(settings_for(database)) as store, store.transaction() as connection:
+        existing = load_centres(connection).get(name)
+    if existing is None:
+        raise UserError(f"CENTRE = {name!r}: no such centre; add it with `callkpi centre add`")
+    rows = [(queue, a.team, a.site) for queue, a in sorted(existing.settings.queue_map.items())]
+    if output_format == "json":
+        typer.echo(json.dumps([{"queue": q, "team": t, "site": s} for q, t, s in rows], indent=2))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([("queue", "team", "site"), *((q, t or "", s or "") for q, t, s in rows)])
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        table = Table(title=f"Queue map of {name}")
+        for column in ("queue", "team", "site"):
+            table.add_column(column, overflow="fold")  # ids wrap, never truncated
+        for queue, team, site in rows:
+            table.add_row(queue, team or "—", site or "—")
+        out().print(table)
