@@ -144,3 +144,31 @@ def test_centre_survey_agent_policy_is_stored_in_the_centre_settings(run: Run, d
     assert "NAME = 'nowhere': no such centre" in one_red_line(
         run("centre", "survey-agent-policy", "nowhere", "first")
     )
+
+
+def test_centre_queue_map_set_and_remove_are_stored_in_the_centre_settings(run: Run, database: str):
+    from callkpi.store.centres import load_centres
+
+    assert run("centre", "queue-map", "set", "default", "sales", "--team", "red").exit_code == 0
+    result = run("centre", "queue-map", "set", "default", "sales", "--site", "ams")
+    assert result.exit_code == 0, result.output
+    assert run("centre", "queue-map", "set", "default", "support", "--team", "blue").exit_code == 0
+    assert run("centre", "queue-map", "remove", "default", "support").exit_code == 0
+    store = Store.open(database)
+    with store.transaction() as connection:
+        queue_map = load_centres(connection)["default"].settings.queue_map
+    store.dispose()
+    assert {queue: (a.team, a.site) for queue, a in queue_map.items()} == {"sales": ("red", "ams")}
+    listed = run("centre", "queue-map", "list", "default", "--format", "csv")
+    assert listed.output == "queue,team,site\nsales,red,ams\n", listed.output
+    assert json.loads(run("centre", "queue-map", "list", "default", "--format", "json").output) == [
+        {"queue": "sales", "team": "red", "site": "ams"}
+    ]
+    long_queue = "q-" + "x" * 100
+    assert run("centre", "queue-map", "set", "default", long_queue, "--team", "red").exit_code == 0
+    table = run("centre", "queue-map", "list", "default").output
+    assert "x" * 20 in table and "…" not in table
+    assert "--team, --site: neither given" in one_red_line(run("centre", "queue-map", "set", "default", "sales"))
+    assert "QUEUE = 'billing': not in centre default's queue map" in one_red_line(
+        run("centre", "queue-map", "remove", "default", "billing")
+    )

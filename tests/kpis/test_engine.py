@@ -218,9 +218,6 @@ GROUPS = {
     "queue": {("sales",): 2, ("support",): 2},
     "channel": {("chat",): 1, ("voice",): 3},
     "direction": {("inbound",): 4},
-    "agent": {("a1",): 2, ("a2",): 1, (None,): 1},
-    "team": {("blue",): 1, ("red",): 2, (None,): 1},
-    "site": {("ams",): 3, (None,): 1},
     "date": {(MON,): 3, (TUE,): 1},
     "week": {(MON,): 4},
     "month": {(date(2026, 1, 1),): 4},
@@ -247,6 +244,15 @@ def test_grouping_by_every_dimension(store, facts, standard_kpis, dimension):
         by_group(report(store, standard_kpis, ["offered"], [dimension]), "offered")
         == GROUPS[dimension]
     )
+
+
+@pytest.mark.parametrize("dimension", ["agent", "team", "site"])
+def test_offered_by_an_agent_dimension_is_unavailable_with_its_reason(store, facts, standard_kpis, dimension):
+    """c3 was abandoned: it has no agent, and no queue map says which team serves its queue."""
+    (column,) = report(store, standard_kpis, ["offered"], [dimension]).columns
+    assert column.unavailable is not None and column.unavailable.startswith(f"not available by {dimension}")
+    if dimension != "agent":
+        assert f"callkpi centre queue-map set default sales --{dimension}" in column.unavailable
 
 
 def test_grouping_by_two_dimensions(store, facts, standard_kpis):

@@ -146,7 +146,9 @@ def selections(registry: Any, group_by: tuple[str, ...], names: tuple[str, ...])
     for kpi in KPIS:
         registered = registry.get(kpi)
         for name, spec in registered.variants.items():
-            if name not in names and all(set(group_by) <= set(FACT_TABLES[f].dimensions) for f in spec.facts):
+            grouped = not set(group_by) & set(registered.kpi.not_by)
+            readable = all(set(group_by) <= set(FACT_TABLES[f].dimensions) for f in spec.facts)
+            if name not in names and grouped and readable:
                 chosen.append(KpiSelection(kpi, name))
     return chosen
 
@@ -171,6 +173,11 @@ def test_every_queue_and_agent_number_is_the_contact_facts_number(ingestor, make
     outcomes = ingestor.ingest_batch([RawEvent(e, f"event {i}") for i, e in enumerate(timelines(make_event))])
     assert all(o.status == "accepted" for o in outcomes), [o.reasons for o in outcomes if o.reasons][:3]
     before = json.loads(EXPECTED.read_text())
+    # queue KPIs counting unanswered legs are not available by agent any more (Kpi.not_by):
+    # their by-agent numbers of before legs are left out, every other number must stay
+    for grouping, rows in before.items():
+        lacking = {kpi for kpi in KPIS if set(grouping.split(",")) & set(standard_kpis.get(kpi).kpi.not_by)}
+        before[grouping] = [row for row in rows if row[-3].split(":")[0].split("(")[0] not in lacking]
     now = numbers(ingestor.store, standard_kpis, CONTACT_VIEWS)
     assert now.keys() == before.keys()
     for grouping, rows in before.items():

@@ -67,27 +67,29 @@ def values(result, key: str) -> dict:
 
 
 def test_a_queue_filter_keeps_that_queue_only(store, facts, standard_kpis, engine, tmp_path):
-    result = report(store, standard_kpis, engine, tmp_path, ["offered", "aht"], {"queue": ("sales",)}, ["agent"])
+    kpis = ["answered", "aht"]
+    result = report(store, standard_kpis, engine, tmp_path, kpis, {"queue": ("sales",)}, ["agent"])
+    # offered is not available by agent (its abandoned legs have none): answered is.
     # sales: c1 (a1, 300 s) and c2 (a2, 200 s); c4 of a1 is support, c3 (support) has no agent
-    assert values(result, "offered") == {("a1",): 1, ("a2",): 1}
+    assert values(result, "answered") == {("a1",): 1, ("a2",): 1}
     assert values(result, "aht") == {("a1",): 300, ("a2",): 200}
 
 
 def test_a_team_filter_joins_the_agents(store, facts, standard_kpis, engine, tmp_path):
-    kpis = ["offered", "aht", "contacts_per_hour"]
+    kpis = ["answered", "aht", "contacts_per_hour"]
     result = report(store, standard_kpis, engine, tmp_path, kpis, {"team": ("red",)}, ["date"])
     # team red is a1: c1 on Monday (300 s), c4 on Tuesday (100 s); c3 has no agent, so no team.
     # a1 is staffed 1,800 s on Monday: 1 handled ÷ 0.5 h = 2 per hour; none on Tuesday
-    assert values(result, "offered") == {(MON,): 1, (TUE,): 1}
+    assert values(result, "answered") == {(MON,): 1, (TUE,): 1}
     assert values(result, "aht") == {(MON,): 300, (TUE,): 100}
     assert values(result, "contacts_per_hour") == {(MON,): 2, (TUE,): None}
 
 
 def test_filters_on_several_dimensions_all_apply(store, facts, standard_kpis, engine, tmp_path):
     filters = {"agent": ("a1", "a2"), "channel": ("voice",), "queue": ("sales", "support")}
-    result = report(store, standard_kpis, engine, tmp_path, ["offered", "aht"], filters)
+    result = report(store, standard_kpis, engine, tmp_path, ["answered", "aht"], filters)
     # c1, c2, c4 (c3 is chat and has no agent): (300 + 200 + 100) / 3 = 200 s
-    assert values(result, "offered") == {(): 3}
+    assert values(result, "answered") == {(): 3}
     assert values(result, "aht") == {(): 200}
 
 

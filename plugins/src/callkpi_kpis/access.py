@@ -144,7 +144,6 @@ answered = Kpi(
     (LEG_ANSWERED,),
     value_of("answered"),
     variants=(first_queue(CONTACT_ANSWERED),),
-    queue_attributed=True,
 )
 
 answer_rate = Kpi(
