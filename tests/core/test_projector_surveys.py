@@ -146,3 +146,25 @@ def test_failed_and_expired_surveys(store, ingestor, make_event):
     assert survey["scheduled_at"] is None and survey["local_interval"] == 600
     assert survey["responses"] == 0 and survey["first_response_at"] is None
     assert datetime(2026, 1, 5, 12, tzinfo=UTC) == survey["expired_at"]
+
+
+def test_custom_questions_become_response_rows_keyed_by_their_id(store, ingestor, make_event):
+    scheduled = {"surveyid": "s1", "instruments": ["csat", "reason", "effort"], "channel": "sms",
+                 "due_at": at("10:00:00")}
+    choice = {"surveyid": "s1", "instrument": "custom", "question": "reason", "scale": "choice", "choice": "speed"}
+    scale = {"surveyid": "s1", "instrument": "custom", "question": "effort", "scale": "1-4", "score": 3}
+    ingest(ingestor, [make_event("survey.scheduled", at("09:58:00"), scheduled, **SURVEY),
+                      make_event("survey.response_received", at("10:03:00"), choice, **SURVEY),
+                      make_event("survey.response_received", at("10:04:00"), scale, **SURVEY)])
+    found = {(row["instrument"], row["scale"], row["choice"], row["score"]) for row in rows(store, SurveyResponseFact)}
+    assert found == {("reason", "choice", "speed", None), ("effort", "1-4", None, 3.0)}
+    (survey,) = rows(store, SurveyFact)
+    assert survey["responses"] == 2
+
+
+def test_a_custom_answer_off_its_scale_is_quarantined_naming_it(ingestor, make_event):
+    scale = {"surveyid": "s1", "instrument": "custom", "question": "effort", "scale": "1-4", "score": 5}
+    (outcome,) = ingestor.ingest_batch([RawEvent(json.dumps(
+        make_event("survey.response_received", at("10:04:00"), scale, **SURVEY)), "test")])
+    assert outcome.status == "quarantined"
+    assert any("score 5.0 is not on the 1-4 scale" in reason for reason in outcome.reasons)
