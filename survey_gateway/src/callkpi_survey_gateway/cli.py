@@ -1,4 +1,4 @@
-"""Command lines: ``callkpi survey dispatch`` and ``callkpi survey why`` (a plugin command group)
+"""Command lines: ``callkpi survey dispatch``, ``send`` and ``why`` (a plugin command group)
 and ``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -25,6 +26,7 @@ from .gateway_store import ensure_gateway_schema
 from .routes import gateway_routers
 from .runtime import gateway_settings, use_gateway_settings
 from .scheduling import use_plugin_manager
+from .survey_requests import BadSurveyRequest, SurveyRefused, ask_for_survey
 
 app = typer.Typer(no_args_is_help=True, help="The survey gateway: post-call surveys by SMS and web.")
 gateway_cli = typer.Typer(cls=CallkpiGroup, no_args_is_help=True, add_completion=False,
@@ -73,6 +75,33 @@ def why(
         raise typer.Exit(1)
     for decision in decisions:
         out().print(decision_line(decision), soft_wrap=True, markup=False)  # "[sv_…]" is no markup
+
+
+@app.command()
+def send(
+    contactid: Annotated[str, typer.Argument(help="The contact's id, as its events carry it.")],
+    centre: Annotated[str, typer.Option("--centre", help="The contact's centre.")] = "default",
+    channel: Annotated[str | None, typer.Option("--channel", help="sms, web or both; default: the centre's.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="One of the centre's languages; default: "
+                                                  "the policy's choice.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Ask for a survey of one contact, through the policy (without sampling) and the send-time rules."""
+    state = open_state(settings_for(database))
+    try:
+        ensure_gateway_schema(state.store)
+        use_plugin_manager(state.pm)
+        survey = ask_for_survey(state.store, centre, contactid, datetime.now(UTC), channel, language)
+    except BadSurveyRequest as bad:
+        fail(f"--{bad.field}: {bad.detail}")
+        raise typer.Exit(2) from None
+    except SurveyRefused as refused:
+        fail(f"no survey for contact {contactid!r} ({refused.code}): {refused.reason}")
+        raise typer.Exit(1) from None
+    finally:
+        state.store.dispose()
+    out().print(f"survey {survey['id']} for contact {contactid}: {survey['channel']} in {survey['language']!r}, "
+                f"scheduled at {survey['due_at']:%Y-%m-%d %H:%M:%S} UTC", soft_wrap=True, markup=False)
 
 
 def decision_line(decision: dict) -> str:

@@ -68,7 +68,7 @@ class ApiKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64, unique=True)
-    scope: str = Field(max_length=16, description="ingest, read or admin.")
+    scope: str = Field(max_length=16, description="ingest, read, admin or survey.")
     centre: str = Field(max_length=64)
     label: str = Field(default="", max_length=128)
     created_at: datetime
