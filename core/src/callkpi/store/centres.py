@@ -70,6 +70,15 @@ class CentreSettings(BaseModel):
             "the first, or the one who handled it longest (projector.survey_attribution)."
         ),
     )
+    survey_followup_deadline_h: float = Field(
+        48,
+        gt=0,
+        le=24 * 365,
+        description=(
+            "Hours after a detractor's answer by which its follow-up case is due "
+            "(the survey gateway's closed loop; KPI detractor_followup_rate)."
+        ),
+    )
 
 
 class CentreConfig(BaseModel):
