@@ -58,12 +58,7 @@ def survey_agent_policy(
     Surveys projected from now on follow it; `callkpi rebuild` re-attributes the stored ones."""
     if policy not in POLICIES:
         raise UserError(f"POLICY = {policy!r}: expected one of {', '.join(POLICIES)}")
-    with opened_store(settings_for(database)) as store, store.transaction() as connection:
-        existing = load_centres(connection).get(name)
-        if existing is None:
-            raise UserError(f"NAME = {name!r}: no such centre; add it with `callkpi centre add`")
-        settings = existing.settings.model_copy(update={"survey_agent_policy": policy})
-        add_centre(connection, name, existing.timezone, settings)
+    _set(database, name, "survey_agent_policy", policy)
     out().print(f"Centre {name}: survey answers go to the {policy} agent of their contact.")
 
 
@@ -78,13 +73,18 @@ def survey_followup_deadline(
     """Set by when a detractor's follow-up is due (default 48 h after the answer). Follow-ups
     opened from now on take it; open ones keep the deadline they were opened with."""
     deadline = _hours(hours)
+    _set(database, name, "survey_followup_deadline_h", deadline)
+    out().print(f"Centre {name}: a detractor's follow-up is due {deadline:g} h after the answer.")
+
+
+def _set(database: str | None, name: str, setting: str, value: object) -> None:
+    """Store one setting of centre ``name``, which must exist."""
     with opened_store(settings_for(database)) as store, store.transaction() as connection:
         existing = load_centres(connection).get(name)
         if existing is None:
             raise UserError(f"NAME = {name!r}: no such centre; add it with `callkpi centre add`")
-        settings = existing.settings.model_copy(update={"survey_followup_deadline_h": deadline})
+        settings = existing.settings.model_copy(update={setting: value})
         add_centre(connection, name, existing.timezone, settings)
-    out().print(f"Centre {name}: a detractor's follow-up is due {deadline:g} h after the answer.")
 
 
 def _hours(text: str) -> float:
