@@ -48,3 +48,17 @@ async def test_a_read_key_may_not_set_it_and_a_bad_policy_is_named(client, keys)
     bad = await client.put(PATH, json={"policy": "loudest"}, headers=bearer(keys["admin"]))
     assert bad.status_code == 400
     assert "loudest" in bad.text and "'last', 'first' or 'longest'" in bad.text
+
+
+DEADLINE = "/v1/centre/survey-followup-deadline"
+
+
+async def test_an_admin_key_sets_the_followup_deadline(client, keys, store):
+    assert (await client.get(DEADLINE, headers=bearer(keys["read"]))).json() == {"hours": 48.0}  # the default
+    put = await client.put(DEADLINE, json={"hours": 6}, headers=bearer(keys["admin"]))
+    assert put.status_code == 200, put.text
+    with store.transaction() as connection:
+        assert load_centres(connection)["north"].settings.survey_followup_deadline_h == 6
+    assert (await client.put(DEADLINE, json={"hours": 6}, headers=bearer(keys["read"]))).status_code == 403
+    bad = await client.put(DEADLINE, json={"hours": 0}, headers=bearer(keys["admin"]))
+    assert bad.status_code == 400 and "hours" in bad.text

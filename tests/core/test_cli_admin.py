@@ -172,3 +172,18 @@ def test_centre_queue_map_set_and_remove_are_stored_in_the_centre_settings(run: 
     assert "QUEUE = 'billing': not in centre default's queue map" in one_red_line(
         run("centre", "queue-map", "remove", "default", "billing")
     )
+
+
+def test_centre_survey_followup_deadline_is_stored_in_the_centre_settings(run: Run, database: str):
+    from callkpi.store.centres import load_centres
+
+    result = run("centre", "survey-followup-deadline", "default", "24")
+    assert result.exit_code == 0, result.output
+    assert "a detractor's follow-up is due 24 h after the answer" in result.output
+    store = Store.open(database)
+    with store.transaction() as connection:
+        assert load_centres(connection)["default"].settings.survey_followup_deadline_h == 24
+    store.dispose()
+    assert "HOURS = 'soon': expected a number of hours above 0 and at most 8760" in one_red_line(
+        run("centre", "survey-followup-deadline", "default", "soon")
+    )

@@ -76,6 +76,7 @@ def test_detractor_answers_carry_the_hook_response(gateway_store, instrument, sc
         "surveyid": survey["id"], "contactid": "c-1", "agentid": "a-1", "queue": "sales",
         "instrument": instrument, "score": score, "scale": {"nps": "0-10", "csat": "1-5"}[instrument],
         "language": "fa", "answered_at": "2026-03-02T10:07:00+00:00", "comment": None,
+        "caseid": f"fu-{survey['id']}",
     }
 
 

@@ -1,7 +1,8 @@
 """Recording one answer to one survey question — shared by the SMS conversation and the web page.
 
 ``record_answer`` runs inside the caller's transaction: the answer row, the survey's new step,
-the ``survey.response_received`` event (in the event outbox) and, after the last question, the
+the ``survey.response_received`` event (in the event outbox), a detractor's follow-up
+(``case.opened``, :mod:`.follow_ups`) and, after the last question, the
 closed survey with its number wiped all commit together or not at all. It is idempotent per
 (survey, instrument): the answer row is inserted with ON CONFLICT DO NOTHING, so a second
 recording of the same question changes nothing and queues no second event.
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .detractors import DEFAULT_THRESHOLDS, is_detractor
 from .events_out import queue_event
+from .follow_ups import case_id, open_follow_up
 from .hot_statements import HotStatement
 from .tables import sg_answer, sg_message, sg_survey
 from .wording import CustomQuestion
@@ -95,8 +97,10 @@ def record_answer(
     if score is not None or text:
         _queue_response(connection, survey_row, instrument, score, text, now)
     limits = thresholds if thresholds is not None else centre_thresholds(survey_row["centre"])
-    detractor = detractor_response(survey_row, instrument, score, now) if is_detractor(
-        instrument, score, limits) else None
+    detractor = None
+    if is_detractor(instrument, score, limits):
+        detractor = detractor_response(survey_row, instrument, score, now)
+        open_follow_up(connection, survey_row, instrument, now)
     return AnswerOutcome(recorded=True, completed=completed, step=step, detractor=detractor)
 
 
@@ -148,6 +152,7 @@ def detractor_response(survey_row: Mapping[str, Any], instrument: str, score: fl
         "language": survey_row["language"],
         "answered_at": now.isoformat(),
         "comment": None,
+        "caseid": case_id(survey_row["id"]),
     }
 
 

@@ -1,4 +1,4 @@
-"""Command lines: ``callkpi survey dispatch``, ``why`` and ``preview`` (a plugin command group)
+"""Command lines: ``callkpi survey dispatch``, ``send``, ``why`` and ``preview`` (a plugin command group)
 and ``callkpi-survey-gateway serve`` (the gateway on its own, sending events to a remote core)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -29,6 +30,7 @@ from .preview import preview_lines, preview_messages
 from .routes import gateway_routers
 from .runtime import gateway_settings, use_gateway_settings
 from .scheduling import use_plugin_manager
+from .survey_requests import BadSurveyRequest, SurveyRefused, ask_for_survey
 
 app = typer.Typer(no_args_is_help=True, help="The survey gateway: post-call surveys by SMS and web.")
 gateway_cli = typer.Typer(cls=CallkpiGroup, no_args_is_help=True, add_completion=False,
@@ -115,6 +117,33 @@ def preview(
         raise typer.Exit(1)
     for line in preview_lines(preview_messages(centre, config, chosen, settings, agent, queue)):
         out().print(line, soft_wrap=True, markup=False, highlight=False)
+
+
+@app.command()
+def send(
+    contactid: Annotated[str, typer.Argument(help="The contact's id, as its events carry it.")],
+    centre: Annotated[str, typer.Option("--centre", help="The contact's centre.")] = "default",
+    channel: Annotated[str | None, typer.Option("--channel", help="sms, web or both; default: the centre's.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="One of the centre's languages; default: "
+                                                  "the policy's choice.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Ask for a survey of one contact, through the policy (without sampling) and the send-time rules."""
+    state = open_state(settings_for(database))
+    try:
+        ensure_gateway_schema(state.store)
+        use_plugin_manager(state.pm)
+        survey = ask_for_survey(state.store, centre, contactid, datetime.now(UTC), channel, language)
+    except BadSurveyRequest as bad:
+        fail(f"--{bad.field}: {bad.detail}")
+        raise typer.Exit(2) from None
+    except SurveyRefused as refused:
+        fail(f"no survey for contact {contactid!r} ({refused.code}): {refused.reason}")
+        raise typer.Exit(1) from None
+    finally:
+        state.store.dispose()
+    out().print(f"survey {survey['id']} for contact {contactid}: {survey['channel']} in {survey['language']!r}, "
+                f"scheduled at {survey['due_at']:%Y-%m-%d %H:%M:%S} UTC", soft_wrap=True, markup=False)
 
 
 def decision_line(decision: dict) -> str:

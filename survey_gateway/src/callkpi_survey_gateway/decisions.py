@@ -8,7 +8,9 @@ afterwards: scheduled (due when), a quiet-hours wait (until when), sent; or skip
 Decisions name a ``reason_code`` as well as a sentence, so they can be counted:
 ``sampled_out``, ``capped`` (the frequency cap), ``opted_out``, ``ineligible`` (queue, channel
 or outcome not surveyed), ``too_short``, ``too_old``, ``no_number``, ``no_config``,
-``quiet_hours``, ``expired``, ``due`` (scheduled) and ``accepted`` (sent).
+``quiet_hours``, ``expired``, ``due`` (scheduled) and ``accepted`` (sent). A survey asked for
+by hand adds ``requested``, or is ``refused`` with the policy's code or ``unknown_contact``,
+``already_surveyed``.
 """
 
 from __future__ import annotations

@@ -60,14 +60,22 @@ def queue_event(connection: Connection, centre: str, type: str, survey_row: Mapp
                 data: dict[str, Any], event_id: str, time: datetime) -> None:
     """Queue the CloudEvent ``type`` about ``survey_row`` (its contact, agent and queue copied
     into the envelope; ``surveyid`` added to ``data``) in the caller's transaction."""
+    queue_contact_event(connection, centre, type, survey_row, {"surveyid": survey_row["id"], **data}, event_id,
+                        time)
+
+
+def queue_contact_event(connection: Connection, centre: str, type: str, about: Mapping[str, Any],
+                        data: dict[str, Any], event_id: str, time: datetime) -> None:
+    """Queue the CloudEvent ``type`` with ``data``, its envelope naming the contact, agent and
+    queue of ``about`` (a survey or case row), in the caller's transaction."""
     body = {
         "specversion": "1.0", "id": event_id, "source": SOURCE, "type": type,
         "time": time.astimezone(UTC).isoformat(), "centre": centre,
-        "contactid": survey_row["contactid"], "agentid": survey_row.get("agentid"),
-        "queue": survey_row.get("queue"),
+        "contactid": about["contactid"], "agentid": about.get("agentid"),
+        "queue": about.get("queue"),
         # The envelope's channel is the media of the contact (voice …), which the survey row
         # does not record; the survey's own channel travels in ``data`` where a type has it.
-        "data": {"surveyid": survey_row["id"], **data},
+        "data": data,
     }
     body = {key: value for key, value in body.items() if value is not None}
     _QUEUE_EVENT.run(connection, {"new_centre": centre, "new_body": json.dumps(body, ensure_ascii=False),

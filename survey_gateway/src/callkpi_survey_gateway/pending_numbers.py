@@ -3,8 +3,9 @@
 The core hands the gateway a number only in flight, with the batch whose event carried it
 (``contact.offered`` in a live feed). A contact ends minutes later, in another batch, so the
 gateway keeps the number — encrypted, like every number it holds — until the contact
-completes, then drops it whether or not a survey came of it. A contact that never completes
-(a lost ``contact.ended``) loses its number after :data:`KEEP_FOR`.
+completes. A survey takes it over; a contact the policy skipped keeps it for :data:`KEEP_FOR`
+more, so a survey asked for by hand (``POST /v1/surveys``) can still reach the customer. A
+contact that never completes (a lost ``contact.ended``) loses its number after :data:`KEEP_FOR`.
 """
 
 from __future__ import annotations

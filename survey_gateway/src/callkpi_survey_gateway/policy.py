@@ -8,8 +8,9 @@ The rules, in order, each skip giving its reason as a sentence: the customer opt
 no customer number; a channel, outcome or queue not surveyed (abandoned contacts never);
 a contact shorter than ``min_handle_s``; a contact that ended longer ago than the survey
 would live (a late import); a customer surveyed within ``frequency_cap_days``; not
-sampled. Sampling hashes centre and contact id, so the same contact always gets the same
-decision, however often its completing event is delivered.
+sampled (never for a survey asked for by hand: ``history["requested"]``). Sampling hashes
+centre and contact id, so the same contact always gets the same decision, however often its
+completing event is delivered.
 
 The plan: the centre's instruments and channel; the language of the call if the centre
 offers it, else the one of the number's country, else the centre's default; due
@@ -90,7 +91,7 @@ def skip_reason(contact: Mapping[str, Any], centre: str, history: Mapping[str, A
     checks = (("opted_out", _opted_out(history)), ("no_number", _no_customer(contact)),
               ("ineligible", _ineligible(contact, config)), ("too_short", _too_short(contact, config)),
               ("too_old", _too_old(contact, config, now)), ("capped", _capped(history, config, now)),
-              ("sampled_out", _not_sampled(contact, centre, config)))
+              ("sampled_out", None if history.get("requested") else _not_sampled(contact, centre, config)))
     return next(((code, reason) for code, reason in checks if reason is not None), None)
 
 

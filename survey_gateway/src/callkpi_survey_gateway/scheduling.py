@@ -1,6 +1,9 @@
 """Completed contacts → surveys: ``callkpi_contacts_completed`` creates each survey and its first
 outbox message in the ingest batch's own transaction, so a survey exists iff its contact does.
 
+A skipped contact's number is kept encrypted for ``pending_numbers.KEEP_FOR``, so a survey
+asked for it by hand (:mod:`~callkpi_survey_gateway.survey_requests`) can still reach it.
+
 Idempotent: ``sg_survey`` is unique per (centre, contactid) and the insert skips a conflict,
 so a contact reported again (a later completing event, a re-delivered batch) keeps its one
 survey. The customer's number is stored only encrypted, normalised to E.164.
@@ -68,7 +71,7 @@ def schedule_surveys(connection: Connection, contacts: list[dict[str, Any]],
     zones = centre_zones(connection)
     created = []
     for contact in contacts:
-        if _has_survey(connection, contact):
+        if has_survey(connection, contact):
             continue
         e164 = e164_number(numbers.get((contact["centre"], contact["contactid"])))
         if e164 is None:
@@ -81,6 +84,9 @@ def schedule_surveys(connection: Connection, contacts: list[dict[str, Any]],
         if not plan or "skip" in plan:
             plan = plan or {"skip": "no policy plugin planned a survey", "why": "no_plan"}
             _skipped(connection, contact, plan.get("why", "policy"), plan["skip"], now)
+            # kept (encrypted, for KEEP_FOR) so a survey asked for by hand can still reach them
+            keep_numbers(connection, NumberCipher.from_settings(gateway_settings()),
+                         {(contact["centre"], contact["contactid"]): e164}, now)
             continue
         survey_id = create_survey(connection, contact, e164, history, plan, now)
         if survey_id:
@@ -175,7 +181,7 @@ def _first_message(connection: Connection, settings: Any, survey: Mapping[str, A
     return "first", question
 
 
-def _has_survey(connection: Connection, contact: Mapping[str, Any]) -> bool:
+def has_survey(connection: Connection, contact: Mapping[str, Any]) -> bool:
     query = sa.select(sa.literal(1)).where(sg_survey.c.centre == contact["centre"],
                                            sg_survey.c.contactid == contact["contactid"])
     return connection.execute(query).first() is not None

@@ -16,7 +16,9 @@ app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True
 
 @app.command()
 def create(
-    scope: Annotated[str, typer.Option("--scope", help="ingest, read or admin.")],
+    scope: Annotated[
+        str, typer.Option("--scope", help="ingest, read, admin or survey (POST /v1/surveys only).")
+    ],
     centre: Annotated[str, typer.Option("--centre", help="The centre the key may read and write.")],
     label: Annotated[str, typer.Option("--label", help="Who or what uses it.")] = "",
     database: DatabaseOption = None,

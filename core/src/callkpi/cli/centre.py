@@ -62,13 +62,43 @@ def survey_agent_policy(
     Surveys projected from now on follow it; `callkpi rebuild` re-attributes the stored ones."""
     if policy not in POLICIES:
         raise UserError(f"POLICY = {policy!r}: expected one of {', '.join(POLICIES)}")
+    _set(database, name, "survey_agent_policy", policy)
+    out().print(f"Centre {name}: survey answers go to the {policy} agent of their contact.")
+
+
+@app.command("survey-followup-deadline")
+def survey_followup_deadline(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The centre.")],
+    hours: Annotated[
+        str, typer.Argument(metavar="HOURS", help="Hours after a detractor's answer its follow-up is due.")
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Set by when a detractor's follow-up is due (default 48 h after the answer). Follow-ups
+    opened from now on take it; open ones keep the deadline they were opened with."""
+    deadline = _hours(hours)
+    _set(database, name, "survey_followup_deadline_h", deadline)
+    out().print(f"Centre {name}: a detractor's follow-up is due {deadline:g} h after the answer.")
+
+
+def _set(database: str | None, name: str, setting: str, value: object) -> None:
+    """Store one setting of centre ``name``, which must exist."""
     with opened_store(settings_for(database)) as store, store.transaction() as connection:
         existing = load_centres(connection).get(name)
         if existing is None:
             raise UserError(f"NAME = {name!r}: no such centre; add it with `callkpi centre add`")
-        settings = existing.settings.model_copy(update={"survey_agent_policy": policy})
+        settings = existing.settings.model_copy(update={setting: value})
         add_centre(connection, name, existing.timezone, settings)
-    out().print(f"Centre {name}: survey answers go to the {policy} agent of their contact.")
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = float("nan")
+    if not 0 < hours <= 24 * 365:  # also refuses nan
+        raise UserError(f"HOURS = {text!r}: expected a number of hours above 0 and at most 8760 (a year)")
+    return hours
 
 
 def check_name(name: str) -> None:

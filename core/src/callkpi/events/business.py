@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import AwareDatetime, Field, NonNegativeFloat, PositiveFloat, model_validator
 from pydantic_core import PydanticCustomError
 
 from .envelope import NAME_PATTERN, EventData
@@ -11,6 +11,11 @@ from .envelope import NAME_PATTERN, EventData
 class CaseOpenedData(EventData):
     caseid: str = Field(pattern=NAME_PATTERN)
     category: str | None = Field(None, max_length=128)
+    kind: str | None = Field(
+        None, pattern=NAME_PATTERN, description="What the case is for; follow_up: a survey detractor's call-back."
+    )
+    surveyid: str | None = Field(None, pattern=NAME_PATTERN, description="The survey a follow-up is about.")
+    due_at: AwareDatetime | None = Field(None, description="By when the case should be resolved.")
 
 
 class CaseResolvedData(EventData):

@@ -6,11 +6,12 @@ reaches, so a row is not refolded from every stored event. Instead each row is t
 idempotent: merging a batch into the stored row gives the row every order, batching and
 repetition of the same events gives (the order independence of DESIGN's "Data flow").
 
-* A case opens at its earliest ``case.opened``; ``contactid``, ``agentid``, ``queue`` and
-  ``category`` are that event's (events at the same instant: the smaller value of each).
-  It is resolved at its earliest ``case.resolved``; ``resolution_s`` = resolved − opened
-  (never negative); ``opened_epoch_s`` is the opening as Unix seconds; local buckets of
-  the opening.
+* A case opens at its earliest ``case.opened``; ``contactid``, ``agentid``, ``queue``,
+  ``category``, ``kind``, ``surveyid`` and ``due_at`` are that event's (events at the same
+  instant: the smaller value of each). It is resolved at its earliest ``case.resolved``;
+  ``resolution_s`` = resolved − opened (never negative); ``met_deadline`` whether it was
+  resolved by ``due_at`` (``None`` while open or without a due time); ``opened_epoch_s`` is
+  the opening as Unix seconds; local buckets of the opening.
 * An evaluation or a sale is its latest event (by time; at the same instant the larger
   row, compared column by column as text), with local buckets of that time.
 """
@@ -35,7 +36,8 @@ EVALUATIONS = QaEvaluationFact.__table__
 SALES = SaleFact.__table__
 CASE_TYPES = ("case.opened", "case.resolved")
 BUSINESS_TYPES = frozenset({*CASE_TYPES, "qa.evaluated", "sale.recorded"})
-_CASE_IDENTITY = ("contactid", "agentid", "queue", "category")
+_CASE_IDENTITY = ("contactid", "agentid", "queue", "category", "kind", "surveyid", "due_at")
+_CASE_DATA = ("category", "kind", "surveyid")
 _ENVELOPE = ("contactid", "agentid", "queue")
 Row = dict[str, Any]
 
@@ -104,8 +106,11 @@ def _case_part(centre: str, body: dict[str, Any]) -> Row:
     time = parse_time(body["time"])
     row: Row = {"centre": centre, "caseid": body["data"]["caseid"]}
     if body["type"] == "case.opened":
-        identity = {k: body.get(k) for k in _ENVELOPE} | {"category": body["data"].get("category")}
-        return {**row, **identity, "opened_at": time, "resolved_at": None}
+        data = body["data"]
+        due = data.get("due_at")
+        identity = {k: body.get(k) for k in _ENVELOPE} | {k: data.get(k) for k in _CASE_DATA}
+        return {**row, **identity, "due_at": parse_time(due) if due else None, "opened_at": time,
+                "resolved_at": None}
     return {**row, **dict.fromkeys(_CASE_IDENTITY), "opened_at": None, "resolved_at": time}
 
 
@@ -132,10 +137,12 @@ def _case_buckets(row: Row, zone: ZoneInfo) -> Row:
     resolution = None
     if opened is not None and resolved is not None:
         resolution = max((resolved - opened).total_seconds(), 0.0)
+    due = row["due_at"]
     return {
         **row,
         "opened_epoch_s": opened.timestamp() if opened is not None else None,
         "resolution_s": resolution,
+        "met_deadline": resolved <= due if resolved is not None and due is not None else None,
         **local_buckets(opened, zone),
     }
 

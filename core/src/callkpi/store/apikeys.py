@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from .tables import ApiKey, Centre
 
-Scope = Literal["ingest", "read", "admin"]
+Scope = Literal["ingest", "read", "admin", "survey"]
 SCOPES: tuple[str, ...] = get_args(Scope)
 KEY_PREFIX = "ck_"
 # "ck_" plus 8 characters of the secret: enough to tell keys apart in a listing,

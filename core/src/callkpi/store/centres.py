@@ -90,6 +90,15 @@ class CentreSettings(BaseModel):
             "count every leg of a queue, answered or not, for its queue's team and site (kpi.queue_map)."
         ),
     )
+    survey_followup_deadline_h: float = Field(
+        48,
+        gt=0,
+        le=24 * 365,
+        description=(
+            "Hours after a detractor's answer by which its follow-up case is due "
+            "(the survey gateway's closed loop; KPI detractor_followup_rate)."
+        ),
+    )
 
     @field_validator("queue_map")
     @classmethod

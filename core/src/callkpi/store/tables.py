@@ -68,7 +68,7 @@ class ApiKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=64, unique=True)
-    scope: str = Field(max_length=16, description="ingest, read or admin.")
+    scope: str = Field(max_length=16, description="ingest, read, admin or survey.")
     centre: str = Field(max_length=64)
     label: str = Field(default="", max_length=128)
     created_at: datetime
@@ -378,6 +378,7 @@ class CaseFact(LocalBuckets, table=True):
     """One row per case; local buckets of the opening time."""
 
     __tablename__ = "fact_case"
+    __table_args__ = (Index("ix_fact_case_kind_surveyid", "centre", "kind", "surveyid"),)
 
     centre: str = Field(primary_key=True, max_length=64)
     caseid: str = Field(primary_key=True, max_length=128)
@@ -389,6 +390,12 @@ class CaseFact(LocalBuckets, table=True):
     opened_epoch_s: float | None = Field(default=None, description="opened_at as Unix seconds, for additive age sums.")
     resolved_at: datetime | None = None
     resolution_s: float | None = None
+    kind: str | None = Field(default=None, max_length=128, description="follow_up: a survey detractor's call-back.")
+    surveyid: str | None = Field(default=None, max_length=128, description="The survey a follow-up is about.")
+    due_at: datetime | None = Field(default=None, description="By when the case should be resolved.")
+    met_deadline: bool | None = Field(
+        default=None, description="Resolved by due_at (True) or after it (False); None while open or without a due_at."
+    )
 
 
 class QaEvaluationFact(LocalBuckets, table=True):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import twilio_inbound, twilio_status, web
+from . import surveys, twilio_inbound, twilio_status, web
 
 
 def gateway_routers() -> list[APIRouter]:
-    """The Twilio webhooks (``/twilio/sms/status``, ``/twilio/sms/inbound``) in one router and
-    the web survey (``/s/…``) in another.
+    """The Twilio webhooks (``/twilio/sms/status``, ``/twilio/sms/inbound``) in one router, the
+    web survey (``/s/…``) in another, and ``POST /v1/surveys`` in a third.
 
     Each is one level: FastAPI matches a request against every included router level by
     level, twice (to pick, then to handle), and on the inbound webhook one level less was a
@@ -19,4 +19,4 @@ def gateway_routers() -> list[APIRouter]:
     webhooks = APIRouter()
     for module in (twilio_status, twilio_inbound):
         webhooks.routes.extend(module.router.routes)
-    return [webhooks, web.router]
+    return [webhooks, web.router, surveys.router]
