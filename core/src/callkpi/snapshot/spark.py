@@ -51,6 +51,14 @@ SESSION_CONF = {
     # ANSI mode would turn a division by a zero count into an error; the store gives NULL
     "spark.sql.ansi.enabled": "false",
 }
+_SPARK_TYPES = {
+    "bool": "BOOLEAN",
+    "timestamp[us, tz=UTC]": "TIMESTAMP",
+    "date32[day]": "DATE",
+    "int64": "BIGINT",
+    "double": "DOUBLE",
+    "string": "STRING",
+}
 _lock = threading.Lock()
 _sessions: dict[str | None, Any] = {}
 
@@ -92,7 +100,7 @@ class SparkReader:
     def _view(self, location: str, table: Table, *, partitioned: bool) -> None:
         if not has_folder(location, table.name):
             # nothing snapshotted yet: an empty view with the store's columns reads as no rows
-            frame = self.session.createDataFrame(arrow_schema(table).empty_table())
+            frame = self.session.createDataFrame([], schema=_spark_schema(table))
         else:
             # a partitioned table's folders become the centre and month columns (hive layout)
             reader = self.session.read.option("recursiveFileLookup", str(not partitioned).lower())
@@ -104,6 +112,11 @@ class SparkReader:
         """``query``'s result as columns in its column order (:mod:`callkpi.kpi.result_columns`)."""
         result = self.session.sql(spark_sql(query)).toArrow()
         return [_as_fetched(column) for column in result.columns]
+
+
+def _spark_schema(table: Table) -> str:
+    """``table``'s columns as a Spark DDL schema (``"centre STRING, talk_s BIGINT"``)."""
+    return ", ".join(f"`{field.name}` {_SPARK_TYPES[str(field.type)]}" for field in arrow_schema(table))
 
 
 def spark_sql(query: Select) -> str:
