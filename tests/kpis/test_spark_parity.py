@@ -99,10 +99,10 @@ def test_spark_counts_the_spring_forward_by_hand(spark_store, standard_kpis):
     report = reported(spark_store, standard_kpis, request, "spark")
     # ny1 01:50 EST → the 01:45 interval; ny2 07:10 UTC = 03:10 EDT → 03:00 (02:xx never was);
     # ny3 07:20 UTC = 03:20 EDT, abandoned after 25 s → 03:15
-    assert report.row(interval=105)["offered"] == 1
-    assert report.row(interval=180)["answered"] == 1
-    assert (report.row(interval=195)["offered"], report.row(interval=195)["answered"]) == (1, 0)
-    assert {row.dimensions["interval"] for row in report.rows} == {105, 180, 195}
+    assert report.row(interval15=105)["offered"] == 1
+    assert report.row(interval15=180)["answered"] == 1
+    assert (report.row(interval15=195)["offered"], report.row(interval15=195)["answered"]) == (1, 0)
+    assert {row.dimensions["interval15"] for row in report.rows} == {105, 180, 195}
 
 
 def test_spark_reads_a_snapshot_published_to_a_file_url(spark_store, standard_kpis, tmp_path):
