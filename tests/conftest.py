@@ -111,3 +111,16 @@ def store(request, tmp_path) -> Iterator[Store]:
 @pytest.fixture
 def ingestor(store: Store, callkpi_pm: CallkpiPluginManager) -> Ingestor:
     return Ingestor(store, callkpi_pm, CustomerHasher(TEST_HMAC_KEY))
+
+
+@pytest.fixture(scope="session")
+def spark_connect():
+    """The one local Spark Connect session of the test run (~10–15 s to start), on
+    127.0.0.1. ``engine="spark"`` reports find it already running. Tests using it are
+    marked ``spark``: ``-m "not spark"`` leaves them out locally; CI installs the extra
+    (``uv sync --extra spark``) and runs them."""
+    from callkpi.snapshot.spark import spark_session
+
+    session = spark_session(None)
+    yield session
+    session.stop()

@@ -252,7 +252,7 @@ def test_output_file(run: Run, tmp_path: Path):
          "'service_level.threshold_s=soon': 'soon' is not a number"),
         (("--kpi", "service_level", "--param", "service_level.threshold_s=-1"), "parameter "
          "threshold_s = -1.0; expected a number ≥ 0"),
-        (("--kpi", "aht", "--engine", "spark"), "--engine = 'spark': expected one of sql, duckdb"),
+        (("--kpi", "aht", "--engine", "hadoop"), "--engine = 'hadoop': expected one of sql, duckdb, spark"),
         (("--kpi", "aht", "--format", "xml"), "--format = 'xml': expected one of table, csv, json"),
         (("--kpi", "aht", "--centre", "nowhere"), "--centre = 'nowhere': no such centre"),
     ],

@@ -207,8 +207,8 @@ def test_refreshes_of_one_folder_take_turns(store, ingest, make_event, folder):
 
 
 def test_an_unknown_engine_is_refused_by_name(store):
-    request = ReportRequest(("offered",), date(2026, 3, 1), date(2026, 3, 31), engine="spark")
-    with pytest.raises(InvalidKpi, match=r"engine = 'spark'; expected one of sql, duckdb"):
+    request = ReportRequest(("offered",), date(2026, 3, 1), date(2026, 3, 31), engine="hadoop")
+    with pytest.raises(InvalidKpi, match=r"engine = 'hadoop'; expected one of sql, duckdb, spark"):
         run_report(store, request)
 
 

@@ -163,7 +163,7 @@ class ReportBody(BaseModel):
         description="Dimension → the values kept, e.g. {\"queue\": [\"sales\"]}.",
         examples=[{"queue": ["sales"]}],
     )
-    engine: Literal["sql", "duckdb"] = "sql"
+    engine: Literal["sql", "duckdb", "spark"] = "sql"
 
 
 class ColumnInfo(BaseModel):

@@ -120,9 +120,10 @@ def _run(
     except InvalidKpi as exc:
         raise UserError(str(exc)) from None
     except ImportError as exc:  # DuckDB and pyarrow are an optional extra
+        extra = "spark" if request.engine == "spark" else "duckdb"
         raise UserError(
-            f"--engine = {request.engine!r} needs DuckDB and pyarrow ({exc}); expected them "
-            "installed: pip install 'callkpi[duckdb]'"
+            f"--engine = {request.engine!r} needs the {extra} extra ({exc}); expected it "
+            f"installed: pip install 'callkpi[{extra}]'"
         ) from None
 
 

@@ -4,7 +4,8 @@
 The SQL side is behind one seam, a :data:`QueryRunner` (compiled ``Select`` → its result
 as one array per column, :mod:`.result_columns`). :func:`run_report` uses the store's own connection or, for
 ``engine="duckdb"``, a DuckDB reader over the columnar snapshot (``callkpi.snapshot``)
-that runs the very same queries.
+that runs the very same queries; for ``engine="spark"``, a Spark Connect session over that
+snapshot (``callkpi.snapshot.spark``), the queries translated to Spark SQL by sqlglot.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ from .open_time import OPEN_MEASURE, data_ends
 from .plan import Plan, plan_report
 from .queue_map import BY_QUEUE, MAPPED_DIMENSIONS, QueueMap, unmapped_reason
 from .registry import KpiRegistry
-from .report import Report, ReportRequest
+from .report import Report, ReportRequest, SparkTarget
 from .result_columns import Columns, columns_of_rows
 from .validation import InvalidKpi
 
 QueryRunner = Callable[[Select], Columns]
 """Runs a compiled query: its columns, in the query's column order."""
 UTC = ZoneInfo("UTC")
-ENGINES = ("sql", "duckdb")
+ENGINES = ("sql", "duckdb", "spark")
 
 
 def run_report(
@@ -44,12 +45,15 @@ def run_report(
     *,
     registry: KpiRegistry | None = None,
     snapshot_dir: Path | None = None,
+    spark: SparkTarget | None = None,
 ) -> Report:
     """Compute ``request`` on ``store`` with the KPIs of ``registry`` (default: every
     installed KPI plugin).
 
     With ``request.engine == "duckdb"`` the queries run on the snapshot in ``snapshot_dir``
     (default: :func:`callkpi.snapshot.snapshot_directory`), refreshed first when it is behind.
+    ``"spark"`` refreshes it too, then runs them on the Spark Connect session ``spark``
+    names (default: a local one reading the snapshot folder).
     """
     registry = registry if registry is not None else installed_kpis()
     plan = plan_report(registry, request)
@@ -63,7 +67,7 @@ def run_report(
         ends = data_ends(connection) if agent_time else {}
     zones = {name: c.zone for name, c in centres.items()}
     queue_map = {name: c.settings.queue_map for name, c in centres.items()}
-    with _query_runner(store, request, snapshot_dir) as runner:
+    with _query_runner(store, request, snapshot_dir, spark) as runner:
         unmapped = unmapped_queues(plan, request, runner, queue_map)
         if unmapped:
             plan = plan_report(registry, request, unmapped)
@@ -94,7 +98,9 @@ def _reads_agent_time(plan: Plan) -> bool:
 
 
 @contextmanager
-def _query_runner(store: Any, request: ReportRequest, snapshot_dir: Path | None) -> Iterator[QueryRunner]:
+def _query_runner(
+    store: Any, request: ReportRequest, snapshot_dir: Path | None, spark: SparkTarget | None
+) -> Iterator[QueryRunner]:
     if request.engine == "sql":
         # a read transaction: one consistent view that, on SQLite, neither waits for the
         # write lock nor holds it, so reports run beside each other and beside ingest
@@ -108,6 +114,14 @@ def _query_runner(store: Any, request: ReportRequest, snapshot_dir: Path | None)
         refresh(store, directory, centre=request.centre)
         with open_reader(directory) as reader:
             yield reader.run
+    elif request.engine == "spark":
+        # imported here: pyspark and sqlglot are the optional callkpi[spark] extra
+        from ..snapshot import refresh, snapshot_directory
+        from ..snapshot.spark import open_spark_reader
+
+        directory = snapshot_directory(store.url, snapshot_dir)
+        refresh(store, directory, centre=request.centre)
+        yield open_spark_reader(directory, spark or SparkTarget()).run
     else:
         raise InvalidKpi(f"engine = {request.engine!r}; expected one of {', '.join(ENGINES)}")
 
@@ -158,6 +172,6 @@ def _data_end(plan: Plan, request: ReportRequest, runner: QueryRunner) -> dateti
     if request.centre is not None:
         query = query.where(contacts.c.centre == request.centre)
     ((end,),) = (column.tolist() for column in runner(query))
-    # DuckDB and raw drivers may hand back text or a naive UTC time
+    # DuckDB, Spark and raw drivers may hand back text or a naive UTC time
     end = datetime.fromisoformat(end) if isinstance(end, str) else end
     return end.replace(tzinfo=UTC) if end is not None and end.tzinfo is None else end

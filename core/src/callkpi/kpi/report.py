@@ -39,7 +39,8 @@ class ReportRequest:
     """KPIs × dimensions × local-date period (inclusive) × centre (``None``: every centre).
 
     ``engine`` says where the queries run: ``"sql"`` in the store's own database (always
-    current), ``"duckdb"`` on the columnar snapshot (refreshed first when it is behind).
+    current), ``"duckdb"`` on the columnar snapshot (refreshed first when it is behind),
+    ``"spark"`` on that snapshot through Spark Connect (:class:`SparkTarget`).
     ``filters`` keep only the rows whose dimension has one of the allowed values
     (``{"queue": ("sales",), "team": ("red", "blue")}``); every KPI's fact tables must have
     each filtered dimension (:data:`FILTER_DIMENSIONS`)."""
@@ -49,12 +50,23 @@ class ReportRequest:
     date_to: date
     group_by: tuple[str, ...] = ()
     centre: str | None = None
-    engine: Literal["sql", "duckdb"] = "sql"
+    engine: Literal["sql", "duckdb", "spark"] = "sql"
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def selections(self) -> tuple[KpiSelection, ...]:
         """The KPIs asked for, plain ids turned into default selections."""
         return tuple(KpiSelection(k) if isinstance(k, str) else k for k in self.kpis)
+
+
+@dataclass(frozen=True)
+class SparkTarget:
+    """Where ``engine="spark"`` runs: the Spark Connect URL (``None``: a local server on
+    127.0.0.1, started on demand) and the snapshot's location as Spark sees it (``None``:
+    the local snapshot folder; else a folder shared with the cluster or an object-store URL
+    that :func:`callkpi.snapshot.publish` copies the snapshot to before the report)."""
+
+    remote: str | None = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class ReportQuery(BaseModel):
     variant: list[str] = Field([], description="KPI=VARIANT; repeat to compare variants.")
     param: list[str] = Field([], description="KPI.NAME=VALUE: a parameter override.")
     centre: str | None = Field(None, description="None: the API key's centre, the only one it may read.")
-    engine: Literal["sql", "duckdb"] = "sql"
+    engine: Literal["sql", "duckdb", "spark"] = "sql"
     queue: list[str] = Field([], description="Keep these queues only.")
     channel: list[str] = Field([], description="Keep these channels (the contacts' media) only.")
     survey_channel: list[str] = Field([], description="Keep these survey channels (sms, web …) only.")
