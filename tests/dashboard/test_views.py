@@ -47,21 +47,29 @@ def test_tiles_show_value_unit_target_state_and_no_data(store, keys, pm):
     assert (service_level.variant, service_level.target) == ("answered_over_offered", "target ≥ 80 %")
 
 
+QUEUE_TILES = ("offered", "service_level", "asa", "abandon_rate", "longest_wait")
+
+
 @pytest.mark.parametrize(
-    ("filters", "expected"),
+    ("filters", "expected", "why_not"),
     [
         # c1 (wait 10) and c2 (wait 50): 1 of 2 fast; ASA (10 + 50) ÷ 2; AHT (240 + 120) ÷ 2
         ({"queue": "sales"}, {"offered": "2", "service_level": "50.0 %", "asa": "30.0 s",
-                              "abandon_rate": "0.0 %", "aht": "180.0 s"}),
-        # Anna's c1 (wait 10) and c3 (wait 5); the abandoned c4 has no agent, so no team
-        ({"team": "red"}, {"offered": "2", "service_level": "100.0 %", "asa": "7.5 s",
-                           "abandon_rate": "0.0 %", "aht": "300.0 s"}),
-        ({"agent": "a2"}, {"offered": "1", "service_level": "0.0 %", "asa": "50.0 s", "aht": "120.0 s"}),
+                              "abandon_rate": "0.0 %", "aht": "180.0 s"}, None),
+        # Anna's c1 and c3: AHT (240 + 360) ÷ 2. The abandoned c4 has no agent, so no team: the
+        # queue tiles say why they are empty (no queue map) instead of an answered-only 100 %
+        ({"team": "red"}, {"answered": "2", "aht": "300.0 s"}, "not available by team: queue KPIs take the team"),
+        ({"agent": "a2"}, {"answered": "1", "aht": "120.0 s"}, "not available by agent: KPI "),
     ],
-)
-def test_filters_narrow_the_tiles(store, keys, pm, filters, expected):
-    shown = tiles(view(store, pm, **filters))
+)  # fmt: skip
+def test_filters_narrow_the_tiles(store, keys, pm, filters, expected, why_not):
+    result = view(store, pm, **filters)
+    shown = tiles(result)
     assert {kpi: shown[kpi][0] for kpi in expected} == expected
+    if why_not:
+        notes = {tile.kpi: tile.note for tile in result.tiles if tile.kpi in QUEUE_TILES}
+        assert {kpi: shown[kpi] for kpi in QUEUE_TILES} == dict.fromkeys(QUEUE_TILES, ("–", "nodata"))
+        assert all(note.startswith(why_not) for note in notes.values()), notes
     # occupancy lives on agent intervals, which have no queue: left out rather than wrong
     assert ("occupancy" in shown) == ("queue" not in filters)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from callkpi.api.deps import State, require_scope
 from callkpi.api.models import ProblemItem
 from callkpi.api.problems import ProblemError
+from callkpi.api.routes.kpis import AUTH_ERRORS, PROBLEM_RESPONSE
 from callkpi.store.apikeys import ApiKeyRecord
 
 from ..survey_requests import CONFLICT_CODES, NOT_FOUND_CODES, BadSurveyRequest, SurveyRefused, ask_for_survey
@@ -46,8 +47,9 @@ class ScheduledSurvey(BaseModel):
 
 
 @router.post("/v1/surveys", status_code=202, response_model=ScheduledSurvey, summary="Ask for a survey of a contact",
-             responses={404: {"description": "Unknown contact"}, 409: {"description": "Already surveyed"},
-                        422: {"description": "The policy refused (reason_code says why)"}})
+             responses={**AUTH_ERRORS, 404: {**PROBLEM_RESPONSE, "description": "Unknown contact"},
+                        409: {**PROBLEM_RESPONSE, "description": "Already surveyed"},
+                        422: {**PROBLEM_RESPONSE, "description": "The policy refused (reason_code says why)"}})
 async def post_survey(request: SurveyRequest, key: SurveyKey, state: State) -> ScheduledSurvey:
     """Schedule a survey of ``contact_id`` (the key's centre) through the policy and send-time rules."""
     try:
