@@ -117,8 +117,8 @@ def ingestor(store: Store, callkpi_pm: CallkpiPluginManager) -> Ingestor:
 def spark_connect():
     """The one local Spark Connect session of the test run (~10–15 s to start), on
     127.0.0.1. ``engine="spark"`` reports find it already running. Tests using it are
-    marked ``spark``: ``-m "not spark"`` leaves them out locally; CI installs the extra
-    (``uv sync --extra spark``) and runs them."""
+    marked ``spark``: ``-m "not spark"`` leaves them out locally; CI always runs them
+    (pyspark is in the dev group; Java 17+ is needed)."""
     from callkpi.snapshot.spark import spark_session
 
     session = spark_session(None)
