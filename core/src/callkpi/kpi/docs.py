@@ -43,6 +43,13 @@ entered), agent KPIs its agent legs (each agent who handled a contact, with thei
 hold and wrap-up), customer KPIs (FCR, surveys, resolution) count contacts in
 `fact_contact`. Where the contact view is also reported, it is the variant `first_queue`
 (queue KPIs) or `per_contact` (AHT).
+
+Queue KPIs by team or site: an abandoned leg has no agent, so they are attributed through
+the centre's queue map (queue → team/site; `callkpi centre queue-map set`), every leg of a
+mapped queue counting for its team, or they are unavailable with the reason and the command
+that maps the queue. By agent, those whose denominator counts unanswered legs (offered,
+answer_rate, service_level, abandon_rate, asa, …) are not available. See `docs/reports.md`,
+"Queue KPIs by team, site and agent".
 """
 
 
