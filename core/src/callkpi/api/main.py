@@ -19,7 +19,7 @@ from .background import background_tasks
 from .deps import AppState
 from .plugin_routes import include_plugin_routers
 from .problems import install_problem_handlers
-from .routes import centre, events, health, kpis, reports
+from .routes import centre, events, health, kpis, queue_map, reports
 from .webhooks import mount_webhooks
 
 API_PREFIX = "/v1"
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, pm: CallkpiPluginManager | N
     app.include_router(kpis.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     app.include_router(centre.router, prefix=API_PREFIX)
+    app.include_router(queue_map.router, prefix=API_PREFIX)
     mount_webhooks(app, state)
     install_dashboard(app, state.settings)
     app.include_router(live_routes.router)
