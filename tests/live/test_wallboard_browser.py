@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -67,19 +68,23 @@ def test_wallboard_follows_posted_events_and_turns_red(page: Page, server: str, 
 
 def test_staffed_today_includes_an_agent_still_logged_in(page: Page, server: str, keys: dict[str, str]):
     # a1 available since ten minutes ago, still open; a2 available then, on contact now (the data
-    # end): staffed 600 s open + 600 s closed = 1,200 s = 0.3 h, of which 600 s still open
+    # end): staffed 600 s open + 600 s closed = 1,200 s = 0.3 h, of which 600 s still open. "Today"
+    # is the centre's local day: just after its midnight, the episodes start at midnight instead
     now = datetime.now(UTC).replace(microsecond=0)
+    local_midnight = now.astimezone(ZoneInfo("Europe/Amsterdam")).replace(hour=0, minute=0, second=0)
+    since = max(now - timedelta(minutes=10), local_midnight.astimezone(UTC))
+    open_s = int((now - since).total_seconds())
     make = event_factory("wall-staffed")
     events = [
-        make("agent.state_changed", now - timedelta(minutes=10), {"state": "available"}, agentid="a1"),
-        make("agent.state_changed", now - timedelta(minutes=10), {"state": "available"}, agentid="a2"),
+        make("agent.state_changed", since, {"state": "available"}, agentid="a1"),
+        make("agent.state_changed", since, {"state": "available"}, agentid="a2"),
         make("agent.state_changed", now, {"state": "on_contact"}, agentid="a2"),
     ]
     response = httpx.post(f"{server}/v1/events", json=events, headers={"Authorization": f"Bearer {keys['ingest']}"})
     assert response.status_code == 200, response.text
     page.goto(f"{server}/wallboard/rotterdam?key={keys['read']}")
-    expect(tile(page, "staffed").locator(".value")).to_have_text("0.3 h", timeout=WITHIN_S)
-    expect(tile(page, "staffed").locator(".note")).to_contain_text("includes 600 s still open at")
+    expect(tile(page, "staffed").locator(".value")).to_have_text(f"{2 * open_s / 3600:.1f} h", timeout=WITHIN_S)
+    expect(tile(page, "staffed").locator(".note")).to_contain_text(f"includes {open_s} s still open at")
     expect(tile(page, "agents_available").locator(".value")).to_have_text("1")
     page.goto("about:blank")
 

@@ -71,10 +71,11 @@ def test_dispatch_once_sends_and_flushes_in_a_subprocess(gateway_store, gateway_
 def test_the_plugin_registers_routes_task_command_and_channel(gateway_store, gateway_pm):
     catalog = gateway_pm.catalog
     assert [skip for skip in gateway_pm.skipped if skip.distribution == "callkpi-survey-gateway"] == []
-    # two routers: the Twilio webhooks (fixed paths, tried before the core's routes) and the web survey
-    assert [routes.prefix for routes in catalog.routes.routes if routes.plugin == "survey_gateway"] == ["", ""]
+    # three routers: the Twilio webhooks (fixed paths, tried before the core's routes), the web
+    # survey and POST /v1/surveys
+    assert [routes.prefix for routes in catalog.routes.routes if routes.plugin == "survey_gateway"] == ["", "", ""]
     app = create_app(Settings(database_url=gateway_store.url, hmac_key=TEST_HMAC_KEY.hex()), pm=gateway_pm)
-    assert {"/twilio/sms/status", "/twilio/sms/inbound"} <= set(app.openapi()["paths"])
+    assert {"/twilio/sms/status", "/twilio/sms/inbound", "/v1/surveys"} <= set(app.openapi()["paths"])
     app.state.callkpi.store.dispose()
     assert catalog.background_tasks.tasks["survey-dispatcher"].plugin == "survey_gateway"
     assert catalog.commands.commands["survey"].plugin == "survey_gateway"
