@@ -16,6 +16,16 @@ from starlette.exceptions import HTTPException
 from .models import Problem, ProblemItem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# How routes document their problem answers in OpenAPI (core routes and plugins' alike).
+PROBLEM_RESPONSE = {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+AUTH_ERRORS = {
+    400: {**PROBLEM_RESPONSE, "description": "A parameter is invalid."},
+    401: {**PROBLEM_RESPONSE, "description": "No API key, or an unknown or revoked one."},
+    403: {**PROBLEM_RESPONSE, "description": "The key may not read, or not this centre."},
+    # every other error (a server failure, say) is a problem detail too; documenting it
+    # also keeps FastAPI from listing a 422 this API never sends (bad input is a 400)
+    "default": {**PROBLEM_RESPONSE, "description": "Any other error."},
+}
 log = logging.getLogger(__name__)
 # The location at the start of an ingest reason: "data.items[0].score = 11: expected …".
 _REASON_LOCATION = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?: = |: )")

@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callkpi.api.deps import State, require_scope
 from callkpi.api.models import ProblemItem
-from callkpi.api.problems import ProblemError
-from callkpi.api.routes.kpis import AUTH_ERRORS, PROBLEM_RESPONSE
+from callkpi.api.problems import AUTH_ERRORS, PROBLEM_RESPONSE, ProblemError
 from callkpi.store.apikeys import ApiKeyRecord
 
 from ..survey_requests import CONFLICT_CODES, NOT_FOUND_CODES, BadSurveyRequest, SurveyRefused, ask_for_survey

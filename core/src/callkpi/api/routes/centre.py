@@ -16,7 +16,8 @@ from ...store.apikeys import ApiKeyRecord
 from ...store.centres import add_centre, load_centres
 from ...store.db import Store
 from ..deps import State, require_scope
-from .kpis import AUTH_ERRORS, ReadKey, key_centre
+from ..problems import AUTH_ERRORS
+from .kpis import ReadKey, key_centre
 
 AdminKey = Annotated[ApiKeyRecord, Depends(require_scope("admin"))]
 

@@ -12,18 +12,9 @@ from ...store.apikeys import ApiKeyRecord
 from ...store.centres import CentreConfig
 from ..crud import kpi_info, load_centre
 from ..deps import State, require_scope
-from ..models import KpiCatalogue, KpiInfo, Problem, ProblemItem
-from ..problems import PROBLEM_MEDIA_TYPE, ProblemError
+from ..models import KpiCatalogue, KpiInfo, ProblemItem
+from ..problems import AUTH_ERRORS, PROBLEM_RESPONSE, ProblemError
 
-PROBLEM_RESPONSE = {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-AUTH_ERRORS = {
-    400: {**PROBLEM_RESPONSE, "description": "A parameter is invalid."},
-    401: {**PROBLEM_RESPONSE, "description": "No API key, or an unknown or revoked one."},
-    403: {**PROBLEM_RESPONSE, "description": "The key may not read, or not this centre."},
-    # every other error (a server failure, say) is a problem detail too; documenting it
-    # also keeps FastAPI from listing a 422 this API never sends (bad input is a 400)
-    "default": {**PROBLEM_RESPONSE, "description": "Any other error."},
-}
 ReadKey = Annotated[ApiKeyRecord, Depends(require_scope("read", "admin"))]
 
 router = APIRouter(tags=["kpis"])

@@ -13,9 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from ...store.centres import QueueAssignment, add_centre, load_centres
 from ...store.db import Store
 from ..deps import State
-from ..problems import ProblemError
+from ..problems import AUTH_ERRORS, PROBLEM_RESPONSE, ProblemError
 from .centre import AdminKey
-from .kpis import AUTH_ERRORS, PROBLEM_RESPONSE, ReadKey, key_centre
+from .kpis import ReadKey, key_centre
 
 QueueId = Annotated[str, Path(min_length=1, max_length=128, description="The queue id, as events carry it.")]
 QueueMap = dict[str, QueueAssignment]

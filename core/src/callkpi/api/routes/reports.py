@@ -38,8 +38,8 @@ from ...store.centres import CentreConfig
 from ..crud import report_document
 from ..deps import State
 from ..models import ProblemItem, ReportBody, ReportDate, ReportDocument
-from ..problems import ProblemError
-from .kpis import AUTH_ERRORS, PROBLEM_RESPONSE, ReadKey, key_centre
+from ..problems import AUTH_ERRORS, PROBLEM_RESPONSE, ProblemError
+from .kpis import ReadKey, key_centre
 
 QUERY = FieldNames()
 BODY = FieldNames(spelled=(("from", "date_from"), ("to", "date_to")))
